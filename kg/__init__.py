@@ -1,0 +1,1 @@
+"""The graph layer: store, namespaces, SPARQL query library, reasoning, validation."""

@@ -1,0 +1,1 @@
+"""The stages (framers, scenarios, instructors, auditors) and the command line."""

@@ -1,0 +1,318 @@
+"""The ``studio`` command line: the top floor, which only calls the stages and the graph layer.
+
+Everything heavy is imported inside the command that needs it, so ``studio --help`` answers
+at once. Exit status: 0 success, 1 the check found problems (``validate``), 2 an error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Callable, Sequence
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+STORE_HELP = (
+    "where the policy graph lives: oxigraph:PATH (embedded, default oxigraph:.studio/store), "
+    "memory:, or http(s)://QUERY_URL[,UPDATE_URL] for a remote SPARQL 1.1 store; "
+    "default $STUDIO_STORE"
+)
+
+
+def _store_options() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--store", metavar="URL", default=argparse.SUPPRESS, help=STORE_HELP)
+    common.add_argument(
+        "--update-url",
+        metavar="URL",
+        default=argparse.SUPPRESS,
+        help="SPARQL update endpoint of a remote store, when it differs from the query URL "
+        "(default $STUDIO_UPDATE_URL)",
+    )
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks")
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _store_options()
+    parser = argparse.ArgumentParser(
+        prog="studio",
+        description="Alignment Studio: align a language model to your own regulations, with a "
+        "policy knowledge graph at the centre.",
+        parents=[common],
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    example = commands.add_parser(
+        "example",
+        parents=[common],
+        help="load the bundled example policy into the store, validate it and show a few SPARQL answers",
+    )
+    example.set_defaults(run=cmd_example)
+
+    query = commands.add_parser(
+        "query",
+        parents=[common],
+        help="run a SPARQL query (text, file or named query from the library)",
+        description="Run a SPARQL query. The default graph is the union of all documents' graphs; "
+        "the prefixes pol rdf rdfs owl xsd skos odrl eli prov dcterms lrml sh are predeclared.",
+    )
+    source = query.add_mutually_exclusive_group(required=True)
+    source.add_argument("sparql", nargs="?", help="the query text")
+    source.add_argument("--file", "-f", type=Path, help="read the query from a file ('-' for stdin)")
+    source.add_argument("--name", "-n", help="run a named query from kg/queries (see --list)")
+    source.add_argument("--list", action="store_true", help="list the named queries and their parameters")
+    query.add_argument(
+        "--bind",
+        "-b",
+        action="append",
+        default=[],
+        metavar="VAR=VALUE",
+        help="bind a variable: <iri>, prefix:local, or a string (repeatable)",
+    )
+    query.add_argument(
+        "--format",
+        "-o",
+        default="table",
+        choices=["table", "csv", "tsv", "json", "xml", "turtle", "ntriples", "jsonld"],
+        help="output format (json and xml are SPARQL 1.1 results formats)",
+    )
+    query.add_argument("--timeout", type=float, default=None, metavar="SECONDS", help="give up after this long")
+    query.add_argument("--limit", type=int, default=None, metavar="ROWS", help="stop after this many rows")
+    query.set_defaults(run=cmd_query)
+
+    validate = commands.add_parser(
+        "validate",
+        parents=[common],
+        help="check the graph: SHACL shapes and OWL consistency (exit 1 when it finds problems)",
+    )
+    validate.add_argument("--no-owl", action="store_true", help="skip the OWL reasoner (HermiT)")
+    validate.add_argument("--format", choices=["text", "json"], default="text")
+    validate.set_defaults(run=cmd_validate)
+
+    export = commands.add_parser("export", parents=[common], help="write the graph as RDF")
+    export.add_argument(
+        "--format",
+        default="nquads",
+        choices=["turtle", "ntriples", "nquads", "trig", "jsonld", "rdfxml"],
+        help="turtle, ntriples and rdfxml merge all graphs; nquads, trig and jsonld keep them",
+    )
+    export.add_argument("--graph", help="only this named graph (IRI or document id)")
+    export.add_argument("--output", type=Path, help="write to this file instead of stdout")
+    export.set_defaults(run=cmd_export)
+
+    imp = commands.add_parser(
+        "import",
+        parents=[common],
+        help="add RDF files you already have (Turtle, N-Triples, N-Quads, TriG, JSON-LD, RDF/XML)",
+    )
+    imp.add_argument("files", nargs="+", type=Path, metavar="FILE", help="files, or folders to import every RDF file in")
+    imp.add_argument("--graph", help="named graph for the triples (default: one per file, named after it)")
+    imp.add_argument("--format", help="RDF format when the suffix does not tell")
+    imp.set_defaults(run=cmd_import)
+
+    serve = commands.add_parser(
+        "serve",
+        parents=[common],
+        help="serve the graph as a SPARQL 1.1 Protocol endpoint at http://HOST:PORT/sparql",
+    )
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=7878)
+    serve.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS", help="per-query time limit")
+    serve.add_argument("--max-rows", type=int, default=100_000, help="largest answer, in rows or triples")
+    serve.add_argument(
+        "--allow-update",
+        action="store_true",
+        help="accept SPARQL updates from clients that send the token (Authorization: Bearer TOKEN)",
+    )
+    serve.add_argument("--token", default=os.environ.get("STUDIO_TOKEN"), help="the update token (default $STUDIO_TOKEN)")
+    serve.set_defaults(run=cmd_serve)
+    return parser
+
+
+# -- commands ------------------------------------------------------------------------------
+
+
+def _open(args: argparse.Namespace, *, read_only: bool = False):
+    from kg.errors import StoreError
+    from kg.store import open_store
+
+    url = getattr(args, "store", None)
+    update_url = getattr(args, "update_url", None)
+    if not read_only:
+        return open_store(url, update_url=update_url)
+    try:
+        return open_store(url, update_url=update_url)
+    except StoreError as exc:
+        # A reader need not wait for a running server to stop: open a read-only view instead.
+        if "locked" not in str(exc):
+            raise
+        return open_store(url, update_url=update_url, read_only=True)
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    from kg.errors import QueryError
+    from kg.query_library import get_query, named_queries, run_named
+    from kg.store import STANDARD_PREFIXES
+    from kg.terms import parse_binding
+
+    if args.list:
+        for query in named_queries().values():
+            params = " ".join(f"--bind {p}=..." for p in query.params)
+            print(f"{query.name} {params}".rstrip())
+            print(f"    {query.summary}")
+            for param, description in query.params.items():
+                print(f"    {param}: {description}")
+        return EXIT_OK
+    bindings = dict(parse_binding(b, STANDARD_PREFIXES) for b in args.bind)
+    with _open(args, read_only=True) as store:
+        if args.name:
+            get_query(args.name)  # an unknown name fails before the store is touched
+            result = run_named(store, args.name, bindings, timeout=args.timeout, max_rows=args.limit)
+        else:
+            if args.file is not None:
+                label = str(args.file)
+                try:
+                    text = sys.stdin.read() if str(args.file) == "-" else args.file.read_text(encoding="utf-8")
+                except (OSError, UnicodeDecodeError) as exc:
+                    raise QueryError(f"cannot read the query file {args.file}: {exc}") from exc
+            else:
+                label, text = "query", args.sparql
+            result = store.query(text, bindings, timeout=args.timeout, max_rows=args.limit, name=label)
+        sys.stdout.write(result.serialize(args.format))
+    if result.truncated and args.format != "table":
+        print(f"note: the answer was cut at {args.limit} rows (--limit)", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    import json
+
+    from kg.checks import check_store
+
+    with _open(args, read_only=True) as store:
+        report = check_store(store, owl=not args.no_owl)
+    if args.format == "json":
+        print(json.dumps(report.as_dict(), indent=2))
+    else:
+        sys.stdout.write(report.summary())
+    return EXIT_OK if report.ok else EXIT_FINDINGS
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from kg.store import graph_iri
+
+    graph = graph_iri(args.graph) if args.graph else None
+    with _open(args, read_only=True) as store:
+        if graph is not None and graph not in store.graphs():
+            from kg.errors import StoreError
+
+            raise StoreError(f"there is no graph {graph} in {store.url}; `studio query --name documents` lists them")
+        if args.output:
+            with open(args.output, "wb") as out:
+                count = store.export(out, args.format, graph)
+            print(f"wrote {count} statements to {args.output}", file=sys.stderr)
+        else:
+            store.export(sys.stdout.buffer, args.format, graph)
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from kg.errors import StudioError
+    from kg.store import graph_iri
+
+    if args.graph and len(args.files) > 1:
+        from kg.errors import ParseError
+
+        raise ParseError("--graph names one graph; give one file with it, or leave it out to get a graph per file")
+    from kg.store import RDF_FORMATS
+
+    files: list[Path] = []
+    for path in args.files:
+        if path.is_dir():
+            files += sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lstrip(".").lower() in RDF_FORMATS)
+        else:
+            files.append(path)
+    failures = 0
+    with _open(args) as store:
+        for path in files:
+            try:
+                counts = store.import_file(path, graph_iri(args.graph) if args.graph else None, args.format)
+            except StudioError as exc:
+                # One bad file must not cost the others: report it and go on.
+                failures += 1
+                print(f"error: {exc}", file=sys.stderr)
+                continue
+            for graph, count in counts.items():
+                print(f"{path}: {count} triples into <{graph}>")
+    return EXIT_ERROR if failures else EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from kg.server import ServerConfig, SparqlServer
+
+    try:
+        config = ServerConfig(
+            host=args.host,
+            port=args.port,
+            timeout=args.timeout,
+            max_rows=args.max_rows,
+            allow_update=args.allow_update,
+            token=args.token,
+        )
+    except ValueError as exc:
+        from kg.errors import StudioError
+
+        raise StudioError(f"studio serve: {exc}") from exc
+    with _open(args, read_only=not args.allow_update) as store:
+        server = SparqlServer(store, config)
+        print(f"SPARQL endpoint for {store.url} at {server.url} (Ctrl-C to stop)", file=sys.stderr)
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.shutdown()
+    return EXIT_OK
+
+
+def cmd_example(args: argparse.Namespace) -> int:
+    from pipeline.example import run_example
+
+    with _open(args) as store:
+        return run_example(store)
+
+
+# -- entry point ---------------------------------------------------------------------------
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    run: Callable[[argparse.Namespace], int] = args.run
+    try:
+        return run(args)
+    except Exception as exc:  # noqa: BLE001 - turned into one clear line below
+        from kg.errors import QueryTimeout, StudioError
+
+        if getattr(args, "debug", False) or not isinstance(exc, StudioError):
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        if isinstance(exc, QueryTimeout):
+            # The query may still be running in its worker thread; leave without waiting for it.
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(EXIT_ERROR)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+
+
+def entry() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    entry()

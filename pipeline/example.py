@@ -1,0 +1,78 @@
+"""The main job on the bundled example: load it, check it, and ask the graph a few questions.
+
+Later stages (framers, scenarios, instructors, auditors) will grow this into the full cycle.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kg.checks import check_store
+from kg.query_library import get_query, run_named
+from rdflib import URIRef
+
+from kg.results import QueryResult
+from kg.store import GRAPH_BASE, STANDARD_PREFIXES, PolicyStore, graph_iri
+from kg.terms import parse_binding
+
+EXAMPLE = Path(__file__).resolve().parent / "examples" / "acme-conduct.ttl"
+
+DISPLAY_PREFIXES = {"acme": "https://example.org/acme-conduct/", "graph": GRAPH_BASE, **STANDARD_PREFIXES}
+
+# (named query, bindings): questions a compliance engineer asks of a new policy.
+QUESTIONS = [
+    ("documents", []),
+    ("rules-by-bearer", ["bearer=sales employee"]),
+    ("concepts-under", ["concept=third party"]),
+    ("rules-of-provision", ["provision=3"]),
+    ("conflicts", []),
+    ("overrides", []),
+]
+
+
+def run_example(store: PolicyStore) -> int:
+    from rich.console import Console
+
+    console = Console()
+    if not console.is_terminal:  # piped or in CI: room for the tables instead of 80 columns
+        console = Console(width=160)
+    with console.status(f"loading {EXAMPLE.name} into {store.url}"):
+        counts = store.import_file(EXAMPLE, graph_iri("acme-conduct"))
+    console.print(f"[bold]Loaded[/] {EXAMPLE.name}: {sum(counts.values())} triples into {store.url}")
+    with console.status("validating (SHACL shapes, OWL consistency with HermiT, override cycles)"):
+        report = check_store(store)
+    console.print(report.summary(), end="", markup=False, highlight=False)
+    for name, binds in QUESTIONS:
+        bindings = dict(parse_binding(b, {}) for b in binds)
+        console.print(f"\n[bold]{get_query(name).summary}[/]")
+        console.print(f"$ studio query --name {name}" + "".join(f" --bind '{b}'" for b in binds), style="dim")
+        result = run_named(store, name, bindings)
+        console.print(rich_table(result, hide=[b.split("=")[0] for b in binds]))
+    return 0 if report.ok else 1
+
+
+def rich_table(result: QueryResult, hide: list[str] = ()):
+    """A terminal table with IRIs shortened to prefixed names, for people rather than pipes.
+
+    Columns in ``hide`` (the bound parameters, the same on every row) are left out.
+    """
+    from rich.table import Table
+
+    table = Table(show_lines=False, header_style="bold")
+    shown = [i for i, var in enumerate(result.variables) if var not in hide]
+    for i in shown:
+        long_text = result.variables[i] == "text"
+        table.add_column(result.variables[i], no_wrap=True, overflow="ellipsis", max_width=60 if long_text else None)
+    for row in result.rows:
+        table.add_row(*(_compact(row[i]) for i in shown))
+    table.caption = f"{len(result.rows)} row{'s' if len(result.rows) != 1 else ''}"
+    return table
+
+
+def _compact(term) -> str:
+    text = "" if term is None else str(term)
+    if isinstance(term, URIRef):
+        for prefix, namespace in DISPLAY_PREFIXES.items():
+            if text.startswith(namespace):
+                return f"{prefix}:{text[len(namespace):]}"
+    return text
