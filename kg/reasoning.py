@@ -72,8 +72,9 @@ def check_consistency(data: Graph | None = None, *, timeout: float = 300.0) -> C
     """Check ``ontologies/policy.ttl`` plus ``data`` for OWL 2 consistency with HermiT.
 
     ``data`` is instance data (a Dataset or ConjunctiveGraph contributes all its graphs).
-    Problems are sorted, so the same input gives the same report. Raises ``ReasoningError`` when the ontology cannot be read or HermiT cannot run (no Java,
-    a Java error, ``timeout`` seconds exceeded).
+    Problems come in a fixed order, so the same input gives the same report. Raises
+    ``ReasoningError`` when the ontology cannot be read or HermiT cannot run (no Java, a Java
+    error, ``timeout`` seconds exceeded).
     """
     start = time.perf_counter()
     merged = _load_ontology()
@@ -208,10 +209,11 @@ def _run_hermit(graph: Graph, timeout: float) -> tuple[bool, list[str], list[str
             if "MalformedLiteralException" in line and "Literal " in line
         ]
         return False, [], literals or ["(unnamed)"]
-    tail = "\n".join(output.strip().splitlines()[-15:])
+    # The exception and its message come first; the stack trace after them is noise here.
+    head = "\n".join(output.strip().splitlines()[:8])
     raise ReasoningError(
         f"HermiT failed (exit status {done.returncode}) on {len(graph)} triples of ontology "
-        f"plus data; Java said:\n{tail}"
+        f"plus data; Java said:\n{head}"
     )
 
 
@@ -394,7 +396,9 @@ def _literal_range_problems(graph: Graph) -> list[str]:
         if not isinstance(o, Literal):
             continue
         if p not in range_cache:
-            range_cache[p] = [r for q in _closure(p, prop_edges) for r in graph.objects(q, RDFS.range)]
+            range_cache[p] = [
+                r for q in _closure(p, prop_edges) for r in graph.objects(q, RDFS.range)
+            ]
         for datatype in range_cache[p]:
             if _literal_fits(o, datatype) is False:
                 problems.append(

@@ -80,7 +80,6 @@ def validate_shapes(data: Graph, *, inference: str = "none") -> ValidationReport
             shacl_graph=shapes,
             ont_graph=ontology,
             inference=inference,
-            advanced=True,  # SPARQL-based constraints (a rule overriding itself)
             allow_warnings=True,
             abort_on_first=False,
             inplace=False,

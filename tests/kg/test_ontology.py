@@ -217,9 +217,12 @@ def test_external_terms_are_declared_for_owl_dl():
     for predicate in (RDFS.subClassOf, RDFS.subPropertyOf, RDFS.domain, RDFS.range):
         used |= {o for o in ONTOLOGY.objects(None, predicate) if isinstance(o, URIRef)}
     used |= {p for _, p, _ in ONTOLOGY if isinstance(p, URIRef)}
+    used |= {o for o in ONTOLOGY.objects(None, RDF.type) if isinstance(o, URIRef)}
     external = {u for u in used if not str(u).startswith((POL_NS, *builtin))}
     undeclared = sorted(
-        str(u) for u in external if not any(ONTOLOGY.triples((u, RDF.type, t)) for t in ENTITY_TYPES)
+        str(u)
+        for u in external
+        if not any((u, RDF.type, t) in ONTOLOGY for t in ENTITY_TYPES)
     )
     assert undeclared == []
 

@@ -41,7 +41,7 @@ ex:noGifts a pol:Prohibition ; pol:ruleId "3.1-a" ;
     pol:bearer ex:employee ; pol:action ex:accept ; pol:object ex:gift ;
     pol:hasCondition ex:fromSupplier ; pol:hasException ex:approved ; pol:threshold ex:limit ;
     pol:derivedFromProvision ex:sec3-1 ; pol:inSource ex:code ;
-    pol:sourceText "Employees must not accept gifts worth more than $100 from suppliers unless approved." ;
+    pol:sourceText "Employees must not accept gifts over $100 from suppliers unless approved." ;
     pol:startOffset 10 ; pol:endOffset 95 ; pol:strength pol:Defeasible .
 ex:fromSupplier a pol:Condition ; pol:text "the gift comes from a supplier" .
 ex:approved a pol:Exception ; pol:text "approved by their manager" .
@@ -53,7 +53,8 @@ ex:conflict a pol:Conflict ; pol:conflictingRule ex:noGifts, ex:salesMay ; pol:r
 ex:ov a pol:Override ; pol:winner ex:salesMay ; pol:loser ex:noGifts ; pol:basis pol:LexSpecialis .
 ex:salesMay pol:overrides ex:noGifts .
 ex:giftDef a pol:Definition ; pol:ruleId "def-gift" ; pol:definesTerm ex:gift ;
-    pol:definitionText "anything of value given without payment" ; pol:derivedFromProvision ex:sec3 .
+    pol:definitionText "anything of value given without payment" ;
+    pol:derivedFromProvision ex:sec3 .
 ex:scenario a pol:Scenario ; pol:exercisesRule ex:noGifts ; pol:expectedVerdict pol:Forbidden .
 ex:probe a pol:Probe ; pol:exercisesRule ex:noGifts ; pol:fromScenario ex:scenario ;
     pol:expectedVerdict pol:Forbidden .
