@@ -19,7 +19,12 @@ class QueryError(StudioError):
 
 
 class QueryTimeout(QueryError):
-    """A query ran past its time limit."""
+    """A query ran past its time limit.
+
+    ``worker`` is the thread that may still be evaluating it (None when nothing is left running).
+    """
+
+    worker = None
 
 
 class ParseError(StudioError):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Literal as TypingLiteral
 from xml.sax.saxutils import escape, quoteattr
@@ -111,7 +112,12 @@ def _serialize_graph(result: QueryResult, fmt: str) -> str:
             f"output format {fmt!r} does not fit a graph (CONSTRUCT/DESCRIBE) answer; "
             f"use one of {', '.join(GRAPH_FORMATS)}"
         )
-    return result.graph().serialize(format=rdflib_formats[fmt])
+    try:
+        return result.graph().serialize(format=rdflib_formats[fmt])
+    except ValueError as exc:  # RDF/XML cannot write a predicate it cannot split into a QName
+        raise QueryError(
+            f"the answer cannot be written as {fmt}: {exc}; choose turtle, ntriples or jsonld"
+        ) from exc
 
 
 def term_text(term: Node | None) -> str:
@@ -171,6 +177,14 @@ def to_json(result: QueryResult) -> str:
     return json.dumps({"head": {"vars": result.variables}, "results": {"bindings": bindings}})
 
 
+# Characters XML 1.0 cannot carry at all, not even escaped.
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml_text(text: str) -> str:
+    return escape(_XML_ILLEGAL.sub("\ufffd", text))
+
+
 def to_xml(result: QueryResult) -> str:
     out = ['<?xml version="1.0"?>', '<sparql xmlns="http://www.w3.org/2005/sparql-results#">']
     if result.kind == "ask":
@@ -185,15 +199,15 @@ def to_xml(result: QueryResult) -> str:
             if term is None:
                 continue
             if isinstance(term, URIRef):
-                value = f"<uri>{escape(str(term))}</uri>"
+                value = f"<uri>{_xml_text(str(term))}</uri>"
             elif isinstance(term, BNode):
-                value = f"<bnode>{escape(str(term))}</bnode>"
+                value = f"<bnode>{_xml_text(str(term))}</bnode>"
             elif term.language:
-                value = f"<literal xml:lang={quoteattr(term.language)}>{escape(str(term))}</literal>"
+                value = f"<literal xml:lang={quoteattr(term.language)}>{_xml_text(str(term))}</literal>"
             elif term.datatype is not None:
-                value = f"<literal datatype={quoteattr(str(term.datatype))}>{escape(str(term))}</literal>"
+                value = f"<literal datatype={quoteattr(str(term.datatype))}>{_xml_text(str(term))}</literal>"
             else:
-                value = f"<literal>{escape(str(term))}</literal>"
+                value = f"<literal>{_xml_text(str(term))}</literal>"
             out.append(f"<binding name={quoteattr(var)}>{value}</binding>")
         out.append("</result>")
     out += ["</results>", "</sparql>"]

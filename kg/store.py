@@ -89,7 +89,8 @@ RDF_FORMATS = {
 QUAD_FORMATS = (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG, ox.RdfFormat.JSON_LD)
 
 _UPDATE_START = re.compile(
-    r"^\s*(?:(?:PREFIX\s+\S*\s*|BASE\s*)\s*)*"
+    # Runs on text whose IRIs are blanked; no two adjacent \s* so it cannot backtrack badly.
+    r"^\s*(?:(?:PREFIX\s*[^\s:]*:|BASE)\s*)*"
     r"(INSERT|DELETE|DROP|CLEAR|LOAD|CREATE|ADD|MOVE|COPY|WITH)\b",
     re.IGNORECASE,
 )
@@ -186,10 +187,12 @@ def _run_with_deadline(work: Callable[[float | None], T], timeout: float | None,
     worker.start()
     worker.join(timeout)
     if worker.is_alive() or isinstance(outcome.get("error"), QueryTimeout):
-        raise QueryTimeout(
+        error = QueryTimeout(
             f"{label}: the query ran past its {timeout:g} s timeout; make it more selective "
-            "(LIMIT, a narrower pattern) or raise --timeout"
+            "(LIMIT, a narrower pattern) or allow it more time"
         )
+        error.worker = worker  # still evaluating, maybe: a server keeps its slot until it ends
+        raise error
     if "error" in outcome:
         raise outcome["error"]  # type: ignore[misc]
     return outcome["value"]  # type: ignore[return-value]
@@ -289,10 +292,11 @@ class PolicyStore(ABC):
             check_iri(str(target), "graph")
         graphs = {target: list(triples) for target, triples in graphs.items()}
         counts = {g: len(t) for g, t in graphs.items()}
-        if not any(self.has_graph(g) for g in graphs) and self._insert_is_atomic(sum(counts.values())):
+        direct = [(s, p, o, g) for g, triples in graphs.items() for s, p, o in triples]
+        if not any(self.has_graph(g) for g in graphs) and self._insert_is_atomic(direct):
             # Nothing to replace: one insert is already all or nothing, and copying staged data
             # over (a MOVE costs as much as the insert again on disk) would be wasted.
-            self._insert_quads([(s, p, o, g) for g, triples in graphs.items() for s, p, o in triples])
+            self._insert_quads(direct)
             return counts
         staging = {target: URIRef(f"{STAGING_PREFIX}{uuid.uuid4()}") for target in graphs}
         quads = [(s, p, o, staging[g]) for g, triples in graphs.items() for s, p, o in triples]
@@ -317,8 +321,8 @@ class PolicyStore(ABC):
         """True when the named graph holds at least one triple."""
         return bool(self.query("ASK { GRAPH ?g { ?s ?p ?o } }", {"g": graph}, name="graph check").boolean)
 
-    def _insert_is_atomic(self, count: int) -> bool:
-        """Whether ``_insert_quads`` writes ``count`` quads in a single transaction."""
+    def _insert_is_atomic(self, quads: list) -> bool:
+        """Whether ``_insert_quads`` writes these quads in a single transaction."""
         return True
 
     def drop_graph(self, graph: URIRef) -> bool:
@@ -475,19 +479,26 @@ class OxigraphStore(PolicyStore):
             self._ox.remove_graph(graph)
 
     # -- reading ---------------------------------------------------------------------------
+    @property
+    def _store(self) -> ox.Store:
+        if self._ox is None:
+            raise StoreError(f"the store {self.url} is closed; open it again with open_store()")
+        return self._ox
+
     def query(self, sparql, bindings=None, *, timeout=None, max_rows=None, name="query"):
         kind = query_kind_hint(sparql)
         if kind:
             raise QueryError(
                 f"{name}: this is a SPARQL update ({kind}), not a query; queries only read the store"
             )
+        store = self._store
         substitutions = {ox.Variable(k): to_oxigraph(v) for k, v in (bindings or {}).items()}
         started = time.perf_counter()
 
         def work(deadline: float | None) -> QueryResult:
             try:
                 try:
-                    answer = self._ox.query(
+                    answer = store.query(
                         sparql,
                         use_default_graph_as_union=True,
                         substitutions=substitutions or None,
@@ -498,7 +509,7 @@ class OxigraphStore(PolicyStore):
                     # trailing VALUES block, built from escaped terms as for remote stores.
                     if "projection" not in str(exc):
                         raise QueryError(f"{name}: {exc}") from exc
-                    answer = self._ox.query(
+                    answer = store.query(
                         bind_with_values(sparql, bindings or {}),
                         use_default_graph_as_union=True,
                         prefixes=STANDARD_PREFIXES,
@@ -514,12 +525,12 @@ class OxigraphStore(PolicyStore):
         return result
 
     def graphs(self) -> dict[URIRef, int]:
-        answer = self._ox.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+        answer = store.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
         return {URIRef(row["g"].value): int(row["n"].value) for row in answer}
 
     def quads(self, graph=None):
         pattern_graph = None if graph is None else ox.NamedNode(str(graph))
-        for quad in self._ox.quads_for_pattern(None, None, None, pattern_graph):
+        for quad in self._store.quads_for_pattern(None, None, None, pattern_graph):
             yield (
                 to_rdflib(quad.subject),
                 to_rdflib(quad.predicate),
@@ -528,26 +539,26 @@ class OxigraphStore(PolicyStore):
             )
 
     def __len__(self) -> int:
-        return len(self._ox)
+        return len(self._store)
 
     @property
     def dataset(self) -> Dataset:
         if self._dataset is None:
             from oxrdflib import OxigraphStore as RdflibOxigraph
 
-            self._dataset = Dataset(store=RdflibOxigraph(store=self._ox), default_union=True)
+            self._dataset = Dataset(store=RdflibOxigraph(store=self._store), default_union=True)
         return self._dataset
 
     @property
     def oxigraph(self) -> ox.Store:
         """The pyoxigraph store itself, for bulk work that rdflib would slow down."""
-        return self._ox
+        return self._store
 
     # -- writing ---------------------------------------------------------------------------
     def update(self, sparql: str, *, name: str = "update") -> None:
         self._require_writable("update")
         try:
-            self._ox.update(sparql, prefixes=STANDARD_PREFIXES)
+            self._store.update(sparql, prefixes=STANDARD_PREFIXES)
         except SyntaxError as exc:
             raise QueryError(_syntax_message(name, exc)) from exc
         except OSError as exc:
@@ -555,7 +566,7 @@ class OxigraphStore(PolicyStore):
 
     def _insert_quads(self, quads) -> None:
         try:
-            self._ox.extend(
+            self._store.extend(
                 ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), to_oxigraph(g))
                 for s, p, o, g in quads
             )
@@ -565,7 +576,7 @@ class OxigraphStore(PolicyStore):
     def bulk_insert(self, quads: Iterable[ox.Quad]) -> None:
         """Add pyoxigraph quads in one transaction without converting them to rdflib first."""
         self._require_writable("insert")
-        self._ox.extend(quads)
+        self._store.extend(quads)
 
     def close(self) -> None:
         if self._ox is not None and self.path is not None and not self.read_only:
@@ -611,7 +622,10 @@ def _collect(answer: object, deadline: float | None, max_rows: int | None) -> Qu
 class RemoteStore(PolicyStore):
     """A SPARQL 1.1 endpoint over HTTP (Oxigraph server, Virtuoso, Fuseki, GraphDB ...)."""
 
-    insert_batch = 5000  # triples per INSERT DATA request; keeps requests under server limits
+    # Virtuoso's SPARQL parser fails past about 4,990 triples in one INSERT DATA block and
+    # refuses request bodies of about 10 MB; staying under both keeps every server happy.
+    insert_batch = 4000
+    insert_bytes = 4_000_000
 
     def __init__(self, query_url: str, update_url: str | None, *, read_only: bool = False, timeout: float = 30.0) -> None:
         self.query_url, query_auth = _split_credentials(query_url)
@@ -681,16 +695,29 @@ class RemoteStore(PolicyStore):
         self._require_writable("update")
         self._post(self.update_url, {"update": with_standard_prefixes(sparql)}, "*/*")
 
-    def _insert_is_atomic(self, count: int) -> bool:
-        return count <= self.insert_batch
+    def _insert_is_atomic(self, quads: list) -> bool:
+        if len(quads) > self.insert_batch:
+            return False
+        # escaping can grow a literal, so estimate with room to spare
+        return sum(len(s) + len(p) + len(o) + 16 for s, p, o, _ in quads) * 2 <= self.insert_bytes
 
     def _insert_quads(self, quads) -> None:
-        for start in range(0, len(quads), self.insert_batch):
-            by_graph: dict[URIRef, list[str]] = {}
-            for s, p, o, g in quads[start : start + self.insert_batch]:
-                by_graph.setdefault(g, []).append(f"{_n3(s)} {_n3(p)} {_n3(o)} .")
-            blocks = "\n".join(f"GRAPH <{g}> {{\n" + "\n".join(lines) + "\n}" for g, lines in by_graph.items())
-            self.update(f"INSERT DATA {{\n{blocks}\n}}", name="insert")
+        by_graph: dict[URIRef, list[str]] = {}
+        size = count = 0
+        for s, p, o, g in quads:
+            line = f"{_n3(s)} {_n3(p)} {_n3(o)} ."
+            if count == self.insert_batch or size + len(line) > self.insert_bytes:
+                self._insert_data(by_graph)
+                by_graph, size, count = {}, 0, 0
+            by_graph.setdefault(g, []).append(line)
+            size += len(line) + 1
+            count += 1
+        if by_graph:
+            self._insert_data(by_graph)
+
+    def _insert_data(self, by_graph: dict[URIRef, list[str]]) -> None:
+        blocks = "\n".join(f"GRAPH <{g}> {{\n" + "\n".join(lines) + "\n}" for g, lines in by_graph.items())
+        self.update(f"INSERT DATA {{\n{blocks}\n}}", name="insert")
 
     def graphs(self) -> dict[URIRef, int]:
         result = self.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
