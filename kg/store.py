@@ -525,7 +525,7 @@ class OxigraphStore(PolicyStore):
         return result
 
     def graphs(self) -> dict[URIRef, int]:
-        answer = store.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+        answer = self._store.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
         return {URIRef(row["g"].value): int(row["n"].value) for row in answer}
 
     def quads(self, graph=None):
