@@ -88,12 +88,12 @@ RDF_FORMATS = {
 }
 QUAD_FORMATS = (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG, ox.RdfFormat.JSON_LD)
 
-_UPDATE_START = re.compile(
+_LEADING_KEYWORD = re.compile(
     # Runs on text whose IRIs are blanked; no two adjacent \s* so it cannot backtrack badly.
-    r"^\s*(?:(?:PREFIX\s*[^\s:]*:|BASE)\s*)*"
-    r"(INSERT|DELETE|DROP|CLEAR|LOAD|CREATE|ADD|MOVE|COPY|WITH)\b",
+    r"^\s*(?:(?:PREFIX\s*[^\s:]*:|BASE)\s*)*([A-Za-z]+)",
     re.IGNORECASE,
 )
+UPDATE_KEYWORDS = {"INSERT", "DELETE", "DROP", "CLEAR", "LOAD", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
 _SYNTAX_POSITION = re.compile(r"at (\d+):(\d+)")
 
 Triple = tuple[Node, Node, Node]
@@ -141,10 +141,16 @@ def open_store(
     )
 
 
+def leading_keyword(sparql: str) -> str | None:
+    """The first keyword after the prologue (SELECT, ASK, CONSTRUCT, INSERT ...), upper-cased."""
+    match = _LEADING_KEYWORD.match(_blank_comments_and_strings(sparql))
+    return match.group(1).upper() if match else None
+
+
 def query_kind_hint(sparql: str) -> str | None:
     """The update keyword a text starts with (after its prologue), or None for a query."""
-    match = _UPDATE_START.match(_blank_comments_and_strings(sparql))
-    return match.group(1).upper() if match else None
+    keyword = leading_keyword(sparql)
+    return keyword if keyword in UPDATE_KEYWORDS else None
 
 
 def with_standard_prefixes(sparql: str) -> str:
@@ -633,7 +639,7 @@ class RemoteStore(PolicyStore):
         self.url = self.query_url if not update_url else f"{self.query_url},{self.update_url}"
         self.read_only = read_only
         self.timeout = timeout
-        self._opener = _opener_for([(self.query_url, query_auth), (self.update_url, update_auth)])
+        self._opener, self._digest = _opener_for([(self.query_url, query_auth), (self.update_url, update_auth)])
         self._dataset: Dataset | None = None
         self._ping()
 
@@ -643,16 +649,18 @@ class RemoteStore(PolicyStore):
         except QueryError as exc:
             raise StoreError(f"the remote store {self.query_url} does not answer SPARQL queries: {exc}") from exc
 
-    def _post(self, url: str, form: Mapping[str, str], accept: str, *, timeout: float | None = None) -> tuple[bytes, str]:
+    def _post(self, url: str, form: Mapping[str, str], accept: str, *, timeout: float | None = None) -> tuple[bytes, str, Mapping[str, str]]:
         body = urllib.parse.urlencode(form).encode()
         request = urllib.request.Request(
             url,
             data=body,
             headers={"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"},
         )
+        # CPython's digest handler gives up for good after a few failed requests (gh-53907)
+        self._digest.reset_retry_count()
         try:
             with self._opener.open(request, timeout=timeout or self.timeout) as response:
-                return response.read(), response.headers.get("Content-Type", "")
+                return response.read(), response.headers.get("Content-Type", ""), response.headers
         except urllib.error.HTTPError as exc:
             detail = exc.read().decode("utf-8", "replace").strip()[:500]
             if exc.code in (401, 403):
@@ -674,16 +682,17 @@ class RemoteStore(PolicyStore):
             raise QueryError(f"{name}: this is a SPARQL update ({kind}), not a query; queries only read the store")
         text = bind_with_values(with_standard_prefixes(sparql), bindings or {})
         started = time.perf_counter()
-        payload, content_type = self._post(
-            self.query_url,
-            {"query": text},
-            "application/sparql-results+json, application/n-triples;q=0.9, text/turtle;q=0.8",
-            timeout=timeout,
-        )
-        if "json" in content_type and "ld+json" not in content_type:
-            result = parse_json_results(payload, self.query_url)
-        else:
+        # Some servers (Virtuoso) pick the answer's shape from Accept alone, so ask for the one
+        # that fits the query form.
+        graph_form = leading_keyword(sparql) in ("CONSTRUCT", "DESCRIBE")
+        accept = "application/n-triples, text/turtle;q=0.8" if graph_form else "application/sparql-results+json"
+        payload, content_type, headers = self._post(self.query_url, {"query": text}, accept, timeout=timeout)
+        if graph_form:
             result = _parse_graph_answer(payload, content_type, self.query_url)
+        else:
+            result = parse_json_results(payload, self.query_url)
+        if headers.get("X-SPARQL-MaxRows"):  # Virtuoso's only sign that it cut the answer
+            result.truncated = True
         if max_rows is not None and len(result) > max_rows:
             result.rows = result.rows[:max_rows]
             result.triples = result.triples[:max_rows]
@@ -745,12 +754,16 @@ class RemoteStore(PolicyStore):
         return self._dataset
 
 
+SKOLEM_BASE = "https://w3id.org/alignment-studio/.well-known/genid/"
+
+
 def _n3(term: Node) -> str:
     if isinstance(term, URIRef):
         return f"<{check_iri(str(term))}>"
     if isinstance(term, BNode):
-        # Blank node labels are scoped to one request; a stable label keeps one graph's nodes joined.
-        return f"_:b{re.sub(r'[^A-Za-z0-9]', '', str(term))}"
+        # Written as a skolem IRI (RDF 1.1, section 3.5): blank nodes are refused in INSERT DATA by
+        # some servers (Virtuoso), and their labels would not join across batched requests.
+        return f"<{SKOLEM_BASE}{re.sub(r'[^A-Za-z0-9_-]', '', str(term))}>"
     return term.n3()
 
 
@@ -769,9 +782,15 @@ def bind_with_values(sparql: str, bindings: Mapping[str, Node]) -> str:
     names = " ".join(f"?{k}" for k in bindings)
     values = " ".join(_n3(v) for v in bindings.values())
     block = f" VALUES ({names}) {{ ({values}) }} "
-    match = _WHERE_OPEN.search(_blank_comments_and_strings(sparql))
+    blanked = _blank_comments_and_strings(sparql)
+    match = _WHERE_OPEN.search(blanked)
     if match:
         return sparql[: match.end()] + block + sparql[match.end() :]
+    if leading_keyword(sparql) in ("SELECT", "ASK"):
+        # WHERE is optional there: the group is the first brace (IRIs and strings are blanked)
+        brace = blanked.find("{")
+        if brace >= 0:
+            return sparql[: brace + 1] + block + sparql[brace + 1 :]
     return sparql + "\n" + block
 
 
@@ -813,12 +832,12 @@ def _split_credentials(url: str) -> tuple[str, tuple[str, str] | None]:
     return clean, (urllib.parse.unquote(parts.username), urllib.parse.unquote(parts.password or ""))
 
 
-def _opener_for(endpoints: list[tuple[str, tuple[str, str] | None]]) -> urllib.request.OpenerDirector:
+def _opener_for(
+    endpoints: list[tuple[str, tuple[str, str] | None]],
+) -> tuple[urllib.request.OpenerDirector, urllib.request.HTTPDigestAuthHandler]:
     passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
     for url, auth in endpoints:
         if auth:
             passwords.add_password(None, url, *auth)
-    return urllib.request.build_opener(
-        urllib.request.HTTPDigestAuthHandler(passwords),
-        urllib.request.HTTPBasicAuthHandler(passwords),
-    )
+    digest = urllib.request.HTTPDigestAuthHandler(passwords)
+    return urllib.request.build_opener(digest, urllib.request.HTTPBasicAuthHandler(passwords)), digest

@@ -315,3 +315,37 @@ def test_results_serialise_to_standard_formats(example_store):
     assert len(root.findall(".//{http://www.w3.org/2005/sparql-results#}result")) == 4
     with pytest.raises(QueryError, match="does not fit"):
         result.serialize("turtle")
+
+
+@pytest.mark.parametrize("server_fixture", ["oxigraph_server", "virtuoso_server"])
+def test_an_update_sent_to_a_read_only_endpoint_is_refused_and_changes_nothing(request, server_fixture):
+    server = request.getfixturevalue(server_fixture)
+    g = fresh_graph()
+    with open_store(remote_store_url(server)) as writable:
+        writable.replace_graph(g, triples(3))
+    # No update URL: updates go to the query endpoint, which does not accept them anonymously.
+    with open_store(server.query_url) as s:
+        with pytest.raises(QueryError, match="refused|HTTP 4|HTTP 5") as info:
+            s.replace_graph(g, triples(7, "z"))
+        assert server.query_url in str(info.value)
+        assert s.graphs()[g] == 3
+        assert not any(str(x).startswith(STAGING_PREFIX) for x in s.graphs())
+
+
+def test_remote_named_queries_and_validation_match_the_embedded_store(tmp_path):
+    from kg.checks import check_store
+    from kg.query_library import run_named
+    from sparql_servers import start_oxigraph
+
+    server = start_oxigraph(tmp_path)  # its own, empty: the shared one holds other tests' data
+    remote = open_store(remote_store_url(server))
+    local = open_store("memory:")
+    for s in (remote, local):
+        s.import_file(EXAMPLE_TTL)
+    for name, binds in [("rules-by-bearer", {"bearer": Literal("supplier")}), ("rules-by-bearer", {"bearer": Literal("sales employee")}), ("conflicts", {}), ("overrides", {})]:
+        a = sorted(map(str, run_named(remote, name, binds).rows))
+        b = sorted(map(str, run_named(local, name, binds).rows))
+        assert a == b, name
+    remote_report, local_report = check_store(remote, owl=False), check_store(local, owl=False)
+    assert remote_report.ok and local_report.ok and remote_report.triples == local_report.triples
+    server.stop()
