@@ -734,6 +734,7 @@ def measure_backend(kind: str, args: argparse.Namespace) -> dict[str, Any]:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     out = console()
+    store_sha256 = store_version()  # before kg.store is imported below
     tmp = Path(tempfile.mkdtemp(prefix=f"bench-sparql-{kind}-", dir=args.tmpdir))
     load_start = os.getloadavg()[0]
     try:
@@ -761,6 +762,7 @@ def measure_backend(kind: str, args: argparse.Namespace) -> dict[str, Any]:
 
         result: dict[str, Any] = {
             "backend": kind,
+            "kg_store_sha256": store_sha256 if isinstance(backend, OxBackend) else None,
             "store_url": getattr(backend, "url", None),
             "load_path": backend.load_path,
             "load_seconds": round(load_seconds, 3),
@@ -811,6 +813,16 @@ def measure_backend(kind: str, args: argparse.Namespace) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------
 
 
+def store_version() -> str | None:
+    """The first 16 hex digits of kg/store.py's SHA-256, to tie numbers to the code they measured."""
+    import hashlib
+
+    try:
+        return hashlib.sha256((ROOT / "kg" / "store.py").read_bytes()).hexdigest()[:16]
+    except OSError:
+        return None
+
+
 def machine_info(args: argparse.Namespace) -> dict[str, Any]:
     import pyoxigraph
     import rdflib
@@ -824,14 +836,8 @@ def machine_info(args: argparse.Namespace) -> dict[str, Any]:
         "pyoxigraph": getattr(pyoxigraph, "__version__", None),
         "rdflib": rdflib.__version__,
         "tmpdir": args.tmpdir or tempfile.gettempdir(),
-        "kg_store_sha256": None,
+        "kg_store_sha256_at_start": getattr(args, "store_sha256", None),
     }
-    try:
-        import hashlib
-
-        info["kg_store_sha256"] = hashlib.sha256((ROOT / "kg" / "store.py").read_bytes()).hexdigest()[:16]
-    except OSError:
-        pass
     try:
         with open("/proc/cpuinfo") as handle:
             for line in handle:
@@ -938,6 +944,7 @@ def targets(results: dict[str, dict[str, Any]], comparison: dict[str, Any] | Non
 
 def run_all(args: argparse.Namespace) -> dict[str, Any]:
     out = console()
+    args.store_sha256 = store_version()
     started = time.perf_counter()
     results: dict[str, dict[str, Any]] = {}
     errors: dict[str, str] = {}

@@ -21,10 +21,11 @@ class QueryError(StudioError):
 class QueryTimeout(QueryError):
     """A query ran past its time limit.
 
-    ``worker`` is the thread that may still be evaluating it (None when nothing is left running).
+    ``pending`` is the future of the work that may still be evaluating it (None when nothing is
+    left running), so that a server can hold the query's slot until it really ends.
     """
 
-    worker = None
+    pending = None
 
 
 class ParseError(StudioError):

@@ -297,19 +297,12 @@ class SparqlServer:
             self._active -= 1
         self._slots.release()
 
-    def _release_after(self, worker) -> None:
-        """Release a timed-out query's slot once its worker thread (if still alive) ends."""
-        if worker is None or not worker.is_alive():
+    def _release_after(self, pending) -> None:
+        """Release a timed-out query's slot once its work (if still running) ends."""
+        if pending is None:
             self._release()
-            return
-
-        def wait_then_release() -> None:
-            try:
-                worker.join()
-            finally:
-                self._release()
-
-        threading.Thread(target=wait_then_release, name=f"reaper {worker.name}", daemon=True).start()
+        else:
+            pending.add_done_callback(lambda _: self._release())
 
     def run_query(self, sparql: str, timeout: float, render: Callable[[QueryResult], T]) -> T:
         """Evaluate in a slot and ``render`` the result there too (serialising costs CPU as well)."""
@@ -321,7 +314,7 @@ class SparqlServer:
             return render(result)
         except QueryTimeout as exc:
             released = True
-            self._release_after(exc.worker)
+            self._release_after(exc.pending)
             raise
         finally:
             if not released:

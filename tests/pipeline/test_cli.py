@@ -336,3 +336,30 @@ def test_import_a_folder(shared_data, tmp_path, capsys):
     code, out, err = run(["import", str(folder), "--store", f"oxigraph:{tmp_path / 'store'}"], capsys)
     assert code == EXIT_OK, err
     assert len(out.splitlines()) == len(list(folder.glob("*.owl")))
+
+
+@pytest.mark.parametrize("server_fixture", ["oxigraph_server", "virtuoso_server"])
+def test_cli_against_a_remote_store(request, capsys, server_fixture, tmp_path):
+    from conftest import remote_store_url
+
+    server = request.getfixturevalue(server_fixture)
+    store = ["--store", remote_store_url(server)]
+    # a graph name of its own: the server is shared with other tests
+    code, out, err = run(["import", str(EXAMPLE_TTL), "--graph", f"https://example.org/cli/{tmp_path.name}", *store], capsys)
+    assert code == EXIT_OK, err
+    code, out, err = run(["query", "-n", "rules-by-action", "-b", "action=offer", "-o", "csv", *store], capsys)
+    assert code == EXIT_OK, err
+    assert "https://example.org/acme-conduct/no-offers-to-officials" in out
+    hostile = 'offer" } } ; DROP ALL ; SELECT * { ?s ?p "'
+    code, out, err = run(["query", "-n", "rules-by-action", "-b", f"action={hostile}", "-o", "csv", *store], capsys)
+    assert code == EXIT_OK and out.splitlines() == ["action,rule,modality,bearer,ruleAction,object,provision,text"]
+    code, out, _ = run(["query", "ASK { ?r a pol:Prohibition }", *store], capsys)
+    assert out == "true\n"
+
+
+def test_hostile_binding_from_the_command_line_changes_nothing(loaded, capsys):
+    before = run(["export", "--format", "nquads", *loaded], capsys)[1]
+    hostile = 'supplier" } } ; DROP ALL ; SELECT * { ?s ?p "'
+    code, out, _ = run(["query", "-n", "rules-by-bearer", "-b", f"bearer={hostile}", "-o", "json", *loaded], capsys)
+    assert code == EXIT_OK and json.loads(out)["results"]["bindings"] == []
+    assert run(["export", "--format", "nquads", *loaded], capsys)[1] == before
