@@ -248,6 +248,7 @@ class PolicyStore(ABC):
 
     url: str
     read_only: bool
+    _ontology_checked = False  # set once the core ontology graph is known to be current
 
     # -- reading ---------------------------------------------------------------------------
     @abstractmethod
@@ -316,16 +317,16 @@ class PolicyStore(ABC):
     def replace_graphs(self, graphs: Mapping[URIRef, Iterable[Triple]]) -> dict[URIRef, int]:
         """Replace each named graph by the given triples, all of them in one transaction.
 
-        Returns the number of triples written per graph. Data is staged first; the switch is one
-        SPARQL update of MOVE operations, so a crash leaves either every old graph or every new one.
+        Returns the number of triples written per graph. Graphs that do not exist yet are written
+        in place (one transaction, or the bulk loader guarded by loading marks); graphs that do are
+        staged first and switched by one SPARQL update of MOVE operations. Either way a crash
+        leaves every old graph or every new one, once the store is opened again.
         """
         self._require_writable("replace graphs")
         if not self._ontology_checked:
             self._ontology_checked = True
             self.ensure_ontology()
         return self._replace_graphs_now(graphs)
-
-    _ontology_checked = False
 
     def _replace_graphs_now(self, graphs: Mapping[URIRef, Iterable[Triple]]) -> dict[URIRef, int]:
         for target in graphs:
@@ -608,21 +609,28 @@ class OxigraphStore(PolicyStore):
     def _write_new_graphs(self, quads: list, targets: list[URIRef]) -> bool:
         if len(quads) < self.bulk_threshold:
             self._insert_quads(quads)  # one transaction
-            return True
-        # The bulk loader has no transaction, so the graphs are marked as loading first and
-        # unmarked after: a store opened with a mark left behind drops that half-written graph.
-        marks = [ox.Quad(ox.NamedNode(str(t)), LOADING_MARK, ox.Literal(str(os.getpid())), LOADING_GRAPH) for t in targets]
+        else:
+            self._bulk_write_new(
+                (ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), to_oxigraph(g)) for s, p, o, g in quads),
+                [ox.NamedNode(str(t)) for t in targets],
+            )
+        return True
+
+    def _bulk_write_new(self, quads: Iterable[ox.Quad], targets: list[ox.NamedNode]) -> None:
+        """Bulk-load quads of new graphs. The bulk loader has no transaction, so the graphs are
+        marked as loading first and unmarked after: a store opened with a mark left behind drops
+        that half-written graph."""
+        marks = [ox.Quad(t, LOADING_MARK, ox.Literal(str(os.getpid())), LOADING_GRAPH) for t in targets]
         store = self._store
         try:
             store.extend(marks)
-            store.bulk_extend(ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), to_oxigraph(g)) for s, p, o, g in quads)
+            store.bulk_extend(quads)
             store.flush()
             for mark in marks:
                 store.remove(mark)
         except (OSError, RuntimeError) as exc:
             self._drop_half_loaded()
             raise StoreError(f"the store {self.url} failed while writing: {exc}; nothing was kept") from exc
-        return True
 
     def _drop_half_loaded(self) -> None:
         store = self._store
@@ -631,9 +639,19 @@ class OxigraphStore(PolicyStore):
             store.remove(mark)
 
     def bulk_insert(self, quads: Iterable[ox.Quad]) -> None:
-        """Add pyoxigraph quads in one transaction without converting them to rdflib first."""
+        """Add pyoxigraph quads without converting them to rdflib first, all or nothing.
+
+        Into graphs that do not exist yet, large inputs take the bulk loader (guarded by loading
+        marks); otherwise one transaction.
+        """
         self._require_writable("insert")
-        self._store.extend(quads)
+        quads = list(quads)
+        targets = list({q.graph_name for q in quads})
+        is_new = all(isinstance(t, ox.NamedNode) and not self.has_graph(URIRef(t.value)) for t in targets)
+        if is_new and len(quads) >= self.bulk_threshold:
+            self._bulk_write_new(quads, targets)
+        else:
+            self._store.extend(quads)
 
     def close(self) -> None:
         if self._ox is not None and self.path is not None and not self.read_only:
