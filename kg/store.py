@@ -499,6 +499,11 @@ class OxigraphStore(PolicyStore):
             )
         if read_only and not (path / "CURRENT").exists():
             raise StoreError(f"store {self.url}: there is no store at {path} yet; load or import something first")
+        if not read_only:
+            try:
+                path.mkdir(parents=True, exist_ok=True)  # RocksDB makes only the last level
+            except OSError as exc:
+                raise StoreError(f"store {self.url}: cannot create the directory {path}: {exc}; choose another path") from exc
         try:
             return ox.Store.read_only(str(path)) if read_only else ox.Store(str(path))
         except (OSError, RuntimeError) as exc:  # RocksDB reports corruption as RuntimeError

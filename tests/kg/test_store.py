@@ -179,6 +179,12 @@ def test_a_file_that_does_not_parse_changes_nothing(store, tmp_path):
 # -- embedded store specifics ----------------------------------------------------------------
 
 
+def test_a_new_store_path_is_created_with_its_parents(tmp_path):
+    with open_store(f"oxigraph:{tmp_path / 'a' / 'b' / 'store'}") as s:
+        s.replace_graph(graph_iri("doc"), triples(2))
+    assert (tmp_path / "a" / "b" / "store" / "CURRENT").exists()
+
+
 def test_disk_store_persists_across_reopen(disk_store_url):
     g = graph_iri("doc-a")
     with open_store(disk_store_url) as s:
