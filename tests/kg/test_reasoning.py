@@ -198,3 +198,20 @@ def test_missing_java_raises_reasoning_error(tmp_path, monkeypatch):
     monkeypatch.setattr(owlready2, "JAVA_EXE", str(tmp_path / "no-such-java"))
     with pytest.raises(ReasoningError, match="Java was not found"):
         check_consistency()
+
+
+def test_the_ontology_loads_in_owlready2_and_hermit_finds_it_consistent(tmp_path):
+    """owlready2's own loader and sync_reasoner, not only the jar: what users of owlready2 do."""
+    from rdflib import Graph
+
+    from kg.namespaces import POL, ontology_path
+
+    nt = tmp_path / "policy.nt"
+    Graph().parse(ontology_path(), format="turtle").serialize(nt, format="nt", encoding="utf-8")  # owlready2 reads no Turtle
+    world = owlready2.World()
+    onto = world.get_ontology(nt.as_uri()).load()
+    names = {c.iri for c in onto.classes()}
+    assert {str(POL.Rule), str(POL.Obligation), str(POL.Prohibition), str(POL.Permission), str(POL.Provision)} <= names
+    with onto:
+        owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
+    assert list(world.inconsistent_classes()) == []
