@@ -12,19 +12,10 @@ from dataclasses import asdict, dataclass, field
 
 from rdflib import Graph
 
+from kg.query_library import run_named
 from kg.reasoning import check_consistency
 from kg.store import ONTOLOGY_GRAPH, PolicyStore
 from kg.validation import Violation, validate_shapes
-
-# Both spellings of an override: the direct pol:overrides edge and the reified pol:Override.
-OVERRIDE_EDGES = """
-SELECT DISTINCT ?winner ?loser WHERE {
-  { ?winner pol:overrides ?loser }
-  UNION
-  { ?o a pol:Override ; pol:winner ?winner ; pol:loser ?loser }
-}
-"""
-
 
 @dataclass
 class CheckReport:
@@ -87,7 +78,7 @@ def override_cycles(store: PolicyStore) -> list[list[str]]:
     """Each cycle of overrides once, as the list of rule IRIs around it."""
     import networkx as nx
 
-    edges = store.query(OVERRIDE_EDGES, name="override edges").rows
+    edges = run_named(store, "override-edges").rows
     graph = nx.DiGraph((str(w), str(l)) for w, l in edges)
     cycles = []
     for component in nx.strongly_connected_components(graph):

@@ -97,6 +97,7 @@ class POL(DefinedNamespace):
     exercisesRule: URIRef
     expectedVerdict: URIRef
     fallbackStrategy: URIRef
+    precedenceOrder: URIRef
     fromScenario: URIRef
     hasCondition: URIRef
     hasException: URIRef
@@ -127,6 +128,7 @@ class POL(DefinedNamespace):
     provisionId: URIRef
     provisionKind: URIRef
     ruleId: URIRef
+    ordinal: URIRef
     sourceText: URIRef
     startOffset: URIRef
     text: URIRef

@@ -83,6 +83,33 @@ def build_parser() -> argparse.ArgumentParser:
     query.add_argument("--limit", type=int, default=None, metavar="ROWS", help="stop after this many rows")
     query.set_defaults(run=cmd_query)
 
+    load = commands.add_parser(
+        "load",
+        parents=[common],
+        help="load policy documents (hand-authored policy YAML; RDF files as with import)",
+    )
+    load.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files, or folders to load every document in")
+    load.set_defaults(run=cmd_load)
+
+    decide = commands.add_parser(
+        "decide",
+        parents=[common],
+        help="decide a situation: permitted, forbidden, required, needs-info or not-applicable, and why",
+        description="Decide a situation against the loaded policy. Give a JSON file ('-' for stdin) "
+        '{"bearer": ..., "action": ..., "object": ..., "facts": {"fact": true|false}}, or the flags, '
+        "or --batch FILE.jsonl for one situation per line.",
+    )
+    decide.add_argument("situation", nargs="?", help="situation JSON file, or - for stdin")
+    decide.add_argument("--batch", type=Path, metavar="FILE", help="JSON Lines, one situation per line; one verdict per line out")
+    decide.add_argument("--bearer")
+    decide.add_argument("--action")
+    decide.add_argument("--object")
+    decide.add_argument("--fact", action="append", default=[], metavar="FACT=true|false", help="a known fact (repeatable)")
+    decide.add_argument("--strategy", choices=["deny-overrides", "permit-overrides", "first-applicable", "only-one-applicable"])
+    decide.add_argument("--precedence", help="comma-separated principles, e.g. explicit,lex-specialis,lex-superior")
+    decide.add_argument("--format", choices=["json", "text"], default="json")
+    decide.set_defaults(run=cmd_decide)
+
     validate = commands.add_parser(
         "validate",
         parents=[common],
@@ -184,6 +211,79 @@ def cmd_query(args: argparse.Namespace) -> int:
         sys.stdout.write(result.serialize(args.format))
     if result.truncated and args.format != "table":
         print(f"note: the answer was cut at {args.limit} rows (--limit)", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    from pipeline.framers.loading import load_paths
+
+    with _open(args) as store:
+        report = load_paths(store, args.paths)
+    for line in report.lines():
+        print(line)
+    for error in report.errors:
+        print(f"error: {error}", file=sys.stderr)
+    return EXIT_ERROR if report.errors else EXIT_OK
+
+
+def _situations(args: argparse.Namespace):
+    """(label, situation data) pairs from the file, stdin, batch file or flags."""
+    import json
+
+    from kg.decision import DecisionError
+
+    def parse(text: str, where: str):
+        try:
+            return json.loads(text)
+        except ValueError as exc:
+            raise DecisionError(f"{where}: not valid JSON: {exc}") from exc
+
+    if args.batch is not None:
+        try:
+            lines = args.batch.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise DecisionError(f"cannot read the batch file {args.batch}: {exc}") from exc
+        for number, line in enumerate(lines, 1):
+            if line.strip():
+                yield f"{args.batch}, line {number}", parse(line, f"{args.batch}, line {number}")
+        return
+    if args.situation is not None:
+        if args.situation == "-":
+            yield "stdin", parse(sys.stdin.read(), "stdin")
+            return
+        try:
+            text = Path(args.situation).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise DecisionError(f"cannot read the situation file {args.situation}: {exc}") from exc
+        yield args.situation, parse(text, args.situation)
+        return
+    if not (args.bearer and args.action):
+        raise DecisionError("give a situation file, --batch FILE, or at least --bearer and --action")
+    facts = {}
+    for item in args.fact:
+        name, sep, value = item.rpartition("=")
+        if not sep or value.lower() not in ("true", "false"):
+            raise DecisionError(f"--fact {item!r} must be FACT=true or FACT=false")
+        facts[name] = value.lower() == "true"
+    yield "flags", {"bearer": args.bearer, "action": args.action, "object": args.object, "facts": facts}
+
+
+def cmd_decide(args: argparse.Namespace) -> int:
+    import json
+
+    from kg.decision import DecisionEngine, Policy, Situation
+
+    precedence = [p.strip() for p in args.precedence.split(",") if p.strip()] if args.precedence else None
+    with _open(args, read_only=True) as store:
+        engine = DecisionEngine(Policy.from_store(store, precedence=precedence, strategy=args.strategy))
+    for where, data in _situations(args):
+        decision = engine.decide(Situation.from_dict(data, where))
+        if args.format == "text":
+            print("\n".join(decision.explanation))
+        elif args.batch is not None:
+            print(json.dumps(decision.to_dict()))
+        else:
+            print(json.dumps(decision.to_dict(), indent=2))
     return EXIT_OK
 
 

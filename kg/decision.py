@@ -1,0 +1,414 @@
+"""The decision engine: in a situation, is the action permitted, forbidden or required, by which
+rules, and why.
+
+It is the project's oracle (scenario answers and probe expectations come from it), so it is
+deterministic and explains itself. The policy is read from the graph once (``Policy.from_store``)
+into plain Python structures indexed by action, so a decision touches only the rules that can
+apply, without a query.
+
+Semantics
+---------
+* A rule applies when its bearer, action and object equal or are broader than the situation's
+  (``skos:broader``, transitively: a rule for "third party" applies to a "supplier", a rule for
+  "supplier" does not apply to every "third party"), all its conditions hold and none of its
+  exceptions holds. A rule without an object applies to any object; a rule with an object does
+  not apply to a situation that names none.
+* A fact that is absent is unknown. When the verdict would differ depending on unknown facts,
+  the verdict is ``needs-info`` and ``missing`` lists exactly the facts whose value changes it.
+* An applicable prohibition gives ``forbidden``, an obligation ``required``, a permission
+  ``permitted``; obligation and permission together give ``required``. A prohibition against a
+  permission or an obligation is a conflict, resolved by the principles in the policy's order
+  (default: explicit override, lex superior, lex specialis, lex posterior), then by the fallback
+  strategy (deny-overrides by default; permit-overrides, first-applicable, only-one-applicable).
+  A rule that loses any of its conflicts is defeated; the verdict comes from the rules left.
+* A conflict nothing resolves (only-one-applicable, or rules that override each other) gives the
+  verdict ``unresolved`` and is reported as such: never silently picked.
+* No applicable rule gives ``not-applicable``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import itertools
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Literal, Mapping
+
+from kg.errors import StudioError
+from kg.labels import normalise_label
+
+Modality = Literal["obligation", "prohibition", "permission"]
+PRINCIPLES = ("explicit", "lex-superior", "lex-specialis", "lex-posterior")
+STRATEGIES = ("deny-overrides", "permit-overrides", "first-applicable", "only-one-applicable")
+VERDICTS = ("permitted", "forbidden", "required", "needs-info", "not-applicable", "unresolved")
+# Past this many unknown facts that matter, the engine does not try every combination of them.
+MAX_UNKNOWN_FACTS = 12
+
+
+class DecisionError(StudioError):
+    """A situation or policy the engine cannot decide on (malformed input, bad configuration)."""
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    iri: str
+    rule_id: str
+    modality: Modality
+    bearer: str
+    action: str
+    object: str | None = None
+    conditions: tuple[str, ...] = ()
+    exceptions: tuple[str, ...] = ()
+    source: str = ""
+    authority: int | None = None
+    issued: datetime.date | None = None
+    ordinal: int = 0
+    provision: str | None = None
+    text: str | None = None
+
+    def cited(self) -> str:
+        where = f"{self.source} {self.provision}".strip() if self.provision else self.source
+        return f"{self.rule_id} ({where})" if where else self.rule_id
+
+
+@dataclass
+class Policy:
+    rules: list[RuleInfo]
+    broader: dict[str, set[str]] = field(default_factory=dict)
+    overrides: set[tuple[str, str]] = field(default_factory=set)
+    precedence: tuple[str, ...] = PRINCIPLES
+    strategy: str = "deny-overrides"
+
+    def __post_init__(self) -> None:
+        unknown = [p for p in self.precedence if p not in PRINCIPLES]
+        if unknown:
+            raise DecisionError(f"unknown precedence principle {unknown[0]!r}; use {', '.join(PRINCIPLES)}")
+        if self.strategy not in STRATEGIES:
+            raise DecisionError(f"unknown strategy {self.strategy!r}; use one of {', '.join(STRATEGIES)}")
+
+    @classmethod
+    def from_store(cls, store, *, precedence: Iterable[str] | None = None, strategy: str | None = None) -> "Policy":
+        """Read every rule, the concept hierarchy and the overrides from the policy graph."""
+        from kg.policy_graph import read_policy
+
+        return read_policy(store, cls, precedence=precedence, strategy=strategy)
+
+
+@dataclass(frozen=True)
+class Situation:
+    bearer: str
+    action: str
+    object: str | None = None
+    facts: Mapping[str, bool] = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, data: Any, where: str = "situation") -> "Situation":
+        """Build from JSON-like data, naming the input and the key in every error."""
+        if not isinstance(data, Mapping):
+            raise DecisionError(f"{where}: a situation is a JSON object with bearer, action, object and facts")
+        allowed = {"bearer", "action", "object", "facts"}
+        extra = sorted(set(data) - allowed)
+        if extra:
+            raise DecisionError(f"{where}: unknown key {extra[0]!r}; a situation has {', '.join(sorted(allowed))}")
+        for key in ("bearer", "action"):
+            if not isinstance(data.get(key), str) or not data[key].strip():
+                raise DecisionError(f"{where}: {key!r} must be a non-empty string")
+        obj = data.get("object")
+        if obj is not None and (not isinstance(obj, str) or not obj.strip()):
+            raise DecisionError(f"{where}: 'object' must be a non-empty string or null")
+        facts = data.get("facts", {}) or {}
+        if not isinstance(facts, Mapping):
+            raise DecisionError(f"{where}: 'facts' must be an object of fact: true|false")
+        for fact, value in facts.items():
+            if not isinstance(value, bool):
+                raise DecisionError(f"{where}: fact {fact!r} must be true or false (leave it out when unknown), got {value!r}")
+        return cls(data["bearer"], data["action"], obj, dict(facts))
+
+
+@dataclass
+class Decision:
+    verdict: str
+    situation: Situation
+    applicable: list[dict] = field(default_factory=list)
+    conflicts: list[dict] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    explanation: list[str] = field(default_factory=list)
+    possible: list[dict] = field(default_factory=list)  # rules that apply for some values of the missing facts
+
+    def to_dict(self) -> dict:
+        return {
+            "verdict": self.verdict,
+            "situation": {
+                "bearer": self.situation.bearer,
+                "action": self.situation.action,
+                "object": self.situation.object,
+                "facts": dict(self.situation.facts),
+            },
+            "applicable": self.applicable,
+            "conflicts": self.conflicts,
+            "missing": self.missing,
+            "possible": self.possible,
+            "explanation": self.explanation,
+        }
+
+
+def _rule_summary(rule: RuleInfo) -> dict:
+    return {
+        "rule": rule.iri,
+        "id": rule.rule_id,
+        "modality": rule.modality,
+        "document": rule.source,
+        "provision": rule.provision,
+        "text": rule.text,
+    }
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    verdict: str
+    applicable: tuple[RuleInfo, ...]
+    conflicts: tuple[tuple[RuleInfo, RuleInfo, str | None, RuleInfo | None], ...]  # (a, b, principle, winner)
+
+
+class DecisionEngine:
+    """Decides situations against one policy; build it once, call ``decide`` many times."""
+
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+        # Duplicated rules (same IRI) count once, so repeating a rule never changes a decision.
+        unique = {rule.iri: rule for rule in policy.rules}
+        self._rules = sorted(unique.values(), key=lambda r: (r.ordinal, r.iri))
+        self._by_action: dict[str, list[RuleInfo]] = defaultdict(list)
+        for rule in self._rules:
+            self._by_action[rule.action].append(rule)
+        self._ancestors_cache: dict[str, frozenset[str]] = {}
+        self._overrides = set(policy.overrides)
+
+    # -- concepts --------------------------------------------------------------------------
+    def ancestors(self, concept: str) -> frozenset[str]:
+        """The concept and everything broader than it."""
+        found = self._ancestors_cache.get(concept)
+        if found is None:
+            seen, todo = {concept}, [concept]
+            while todo:
+                for parent in self.policy.broader.get(todo.pop(), ()):
+                    if parent not in seen:
+                        seen.add(parent)
+                        todo.append(parent)
+            found = self._ancestors_cache[concept] = frozenset(seen)
+        return found
+
+    def _narrower_or_equal(self, a: str | None, b: str | None) -> bool:
+        """a is b or narrower; None (no object) is the broadest."""
+        if b is None:
+            return True
+        if a is None:
+            return False
+        return b in self.ancestors(a)
+
+    # -- deciding --------------------------------------------------------------------------
+    def candidates(self, situation: Situation) -> list[RuleInfo]:
+        """Rules whose bearer, action and object fit the situation (conditions not yet looked at)."""
+        bearer = self.ancestors(normalise_label(situation.bearer))
+        objects = self.ancestors(normalise_label(situation.object)) if situation.object else frozenset()
+        found = []
+        for action in sorted(self.ancestors(normalise_label(situation.action))):
+            for rule in self._by_action.get(action, ()):
+                if rule.bearer in bearer and (rule.object is None or rule.object in objects):
+                    found.append(rule)
+        return sorted(found, key=lambda r: (r.ordinal, r.iri))
+
+    def decide(self, situation: Situation) -> Decision:
+        facts = {normalise_label(k): v for k, v in situation.facts.items()}
+        candidates = self.candidates(situation)
+        unknown = sorted(
+            {f for rule in candidates for f in (*rule.conditions, *rule.exceptions) if f not in facts}
+        )
+        if len(unknown) > MAX_UNKNOWN_FACTS:
+            raise DecisionError(
+                f"{len(unknown)} facts that matter are unknown ({', '.join(unknown[:5])}, ...); "
+                f"give at least {len(unknown) - MAX_UNKNOWN_FACTS} of them"
+            )
+        outcomes: dict[tuple[bool, ...], _Outcome] = {}
+        for values in itertools.product((False, True), repeat=len(unknown)):
+            outcomes[values] = self._outcome(candidates, {**facts, **dict(zip(unknown, values))})
+        verdicts = {o.verdict for o in outcomes.values()}
+        definite = [r for r in candidates if self._status(r, facts) is True]
+        if len(verdicts) == 1:
+            outcome = next(iter(outcomes.values()))
+            if not unknown:
+                return self._explain(situation, outcome, [], [])
+            # Same verdict whatever the unknown facts are: report the rules that apply for sure.
+            sure = self._outcome(definite, facts)
+            sure = _Outcome(outcome.verdict, sure.applicable, sure.conflicts)
+            return self._explain(situation, sure, [], [], unknown_irrelevant=unknown)
+        missing = []
+        for i, fact in enumerate(unknown):
+            for values, outcome in outcomes.items():
+                flipped = values[:i] + (not values[i],) + values[i + 1 :]
+                if outcomes[flipped].verdict != outcome.verdict:
+                    missing.append(fact)
+                    break
+        possible = [r for r in candidates if self._status(r, facts) is None]
+        sure = self._outcome(definite, facts)
+        return self._explain(situation, _Outcome("needs-info", sure.applicable, sure.conflicts), missing, possible)
+
+    @staticmethod
+    def _status(rule: RuleInfo, facts: Mapping[str, bool]) -> bool | None:
+        """True applies, False does not, None depends on unknown facts."""
+        if any(facts.get(c) is False for c in rule.conditions) or any(facts.get(e) is True for e in rule.exceptions):
+            return False
+        if all(facts.get(c) is True for c in rule.conditions) and all(facts.get(e) is False for e in rule.exceptions):
+            return True
+        return None
+
+    def _outcome(self, candidates: list[RuleInfo], facts: Mapping[str, bool]) -> _Outcome:
+        applicable = tuple(r for r in candidates if self._status(r, facts) is True)
+        if not applicable:
+            return _Outcome("not-applicable", (), ())
+        prohibitions = [r for r in applicable if r.modality == "prohibition"]
+        others = [r for r in applicable if r.modality != "prohibition"]
+        conflicts = []
+        defeated: set[str] = set()
+        unresolved = False
+        for p in prohibitions:
+            for o in others:
+                principle, winner = self._resolve(p, o)
+                conflicts.append((p, o, principle, winner))
+                if winner is None:
+                    unresolved = True
+                else:
+                    defeated.add((o if winner is p else p).iri)
+        if unresolved:
+            return _Outcome("unresolved", applicable, tuple(conflicts))
+        left = [r for r in applicable if r.iri not in defeated]
+        modalities = {r.modality for r in left}
+        if "prohibition" in modalities:
+            verdict = "forbidden"
+        elif "obligation" in modalities:
+            verdict = "required"
+        elif "permission" in modalities:
+            verdict = "permitted"
+        else:  # every rule lost a conflict to a rule that lost another: the prohibitions' side prevails
+            verdict = "forbidden"
+        return _Outcome(verdict, applicable, tuple(conflicts))
+
+    def _resolve(self, a: RuleInfo, b: RuleInfo) -> tuple[str | None, RuleInfo | None]:
+        """(principle, winner) for a conflict between a prohibition ``a`` and ``b``; winner None
+        when nothing decides it."""
+        for principle in self.policy.precedence:
+            winner = getattr(self, "_" + principle.replace("-", "_"))(a, b)
+            if winner == "cycle":
+                return "explicit", None
+            if winner is not None:
+                return principle, winner
+        strategy = self.policy.strategy
+        if strategy == "deny-overrides":
+            return strategy, a
+        if strategy == "permit-overrides":
+            return strategy, b
+        if strategy == "first-applicable":
+            return strategy, min((a, b), key=lambda r: (r.ordinal, r.iri))
+        return strategy, None  # only-one-applicable
+
+    def _explicit(self, a: RuleInfo, b: RuleInfo):
+        ab, ba = (a.iri, b.iri) in self._overrides, (b.iri, a.iri) in self._overrides
+        if ab and ba:
+            return "cycle"
+        return a if ab else b if ba else None
+
+    @staticmethod
+    def _lex_superior(a: RuleInfo, b: RuleInfo):
+        if a.authority is None or b.authority is None or a.authority == b.authority:
+            return None
+        return a if a.authority > b.authority else b
+
+    @staticmethod
+    def _lex_posterior(a: RuleInfo, b: RuleInfo):
+        if a.issued is None or b.issued is None or a.issued == b.issued:
+            return None
+        return a if a.issued > b.issued else b
+
+    def more_specific(self, a: RuleInfo, b: RuleInfo) -> bool:
+        """a strictly more specific than b: each of bearer, action, object equal or narrower and
+        conditions a superset, at least one of them strictly."""
+        if not (
+            self._narrower_or_equal(a.bearer, b.bearer)
+            and self._narrower_or_equal(a.action, b.action)
+            and self._narrower_or_equal(a.object, b.object)
+            and set(a.conditions) >= set(b.conditions)
+        ):
+            return False
+        return (a.bearer, a.action, a.object, set(a.conditions)) != (b.bearer, b.action, b.object, set(b.conditions))
+
+    def _lex_specialis(self, a: RuleInfo, b: RuleInfo):
+        if self.more_specific(a, b):
+            return a
+        if self.more_specific(b, a):
+            return b
+        return None
+
+    # -- explaining ------------------------------------------------------------------------
+    def _explain(
+        self,
+        situation: Situation,
+        outcome: _Outcome,
+        missing: list[str],
+        possible: list[RuleInfo],
+        unknown_irrelevant: list[str] = (),
+    ) -> Decision:
+        steps = [
+            f"Situation: {situation.bearer} / {situation.action}"
+            + (f" / {situation.object}" if situation.object else "")
+            + (f"; facts: {', '.join(f'{k}={str(v).lower()}' for k, v in situation.facts.items())}" if situation.facts else "")
+        ]
+        for rule in outcome.applicable:
+            why = [f"bearer '{rule.bearer}'", f"action '{rule.action}'"] + ([f"object '{rule.object}'"] if rule.object else [])
+            held = [f"condition '{c}' holds" for c in rule.conditions] + [f"exception '{e}' does not hold" for e in rule.exceptions]
+            steps.append(
+                f"{rule.modality.capitalize()} {rule.cited()} applies: {', '.join(why)} cover the situation"
+                + (f"; {'; '.join(held)}" if held else "")
+            )
+        conflicts = []
+        for a, b, principle, winner in outcome.conflicts:
+            if winner is None:
+                steps.append(
+                    f"Conflict between {a.cited()} and {b.cited()} is unresolved ({principle}): a person must decide"
+                )
+            else:
+                loser = b if winner is a else a
+                steps.append(f"Conflict between {a.cited()} and {b.cited()}: {principle} gives {winner.cited()} over {loser.cited()}")
+            conflicts.append(
+                {
+                    "rules": [a.iri, b.iri],
+                    "principle": principle,
+                    "winner": winner.iri if winner else None,
+                    "status": "resolved" if winner else "unresolved",
+                }
+            )
+        for rule in possible:
+            steps.append(f"{rule.modality.capitalize()} {rule.cited()} may apply, depending on facts not given")
+        if missing:
+            steps.append(f"The verdict depends on: {', '.join(missing)}")
+        elif unknown_irrelevant:
+            steps.append(f"Unknown facts that would not change the verdict: {', '.join(unknown_irrelevant)}")
+        if not outcome.applicable and not possible:
+            steps.append("No rule covers this situation")
+        steps.append(f"Verdict: {outcome.verdict}")
+        return Decision(
+            verdict=outcome.verdict,
+            situation=situation,
+            applicable=[_rule_summary(r) for r in outcome.applicable],
+            conflicts=conflicts,
+            missing=missing,
+            explanation=steps,
+            possible=[_rule_summary(r) for r in possible],
+        )
+
+
+def decide(store_or_policy, situation: Situation | Mapping) -> Decision:
+    """One decision, from a store or a Policy; for many, build a DecisionEngine once."""
+    policy = store_or_policy if isinstance(store_or_policy, Policy) else Policy.from_store(store_or_policy)
+    if not isinstance(situation, Situation):
+        situation = Situation.from_dict(situation)
+    return DecisionEngine(policy).decide(situation)
