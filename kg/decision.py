@@ -238,10 +238,12 @@ class DecisionEngine:
             outcome = next(iter(outcomes.values()))
             if not unknown:
                 return self._explain(situation, outcome, [], [])
-            # Same verdict whatever the unknown facts are: report the rules that apply for sure.
+            # Same verdict whatever the unknown facts are: report the rules that apply for sure,
+            # and those that may, since together they are why (two rules may forbid it either way).
             sure = self._outcome(definite, facts)
             sure = _Outcome(outcome.verdict, sure.applicable, sure.conflicts)
-            return self._explain(situation, sure, [], [], unknown_irrelevant=unknown)
+            possible = [r for r in candidates if self._status(r, facts) is None]
+            return self._explain(situation, sure, [], possible, unknown_irrelevant=unknown)
         missing = []
         for i, fact in enumerate(unknown):
             for values, outcome in outcomes.items():
@@ -391,7 +393,9 @@ class DecisionEngine:
         if missing:
             steps.append(f"The verdict depends on: {', '.join(missing)}")
         elif unknown_irrelevant:
-            steps.append(f"Unknown facts that would not change the verdict: {', '.join(unknown_irrelevant)}")
+            steps.append(
+                f"Whatever the unknown facts ({', '.join(unknown_irrelevant)}) are, the verdict is {outcome.verdict}"
+            )
         if not outcome.applicable and not possible:
             steps.append("No rule covers this situation")
         steps.append(f"Verdict: {outcome.verdict}")

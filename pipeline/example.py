@@ -1,4 +1,5 @@
-"""The main job on the bundled example: load it, check it, and ask the graph a few questions.
+"""The main job on the bundled example: load it, check it, ask the graph a few questions and
+decide a few situations.
 
 Later stages (framers, scenarios, instructors, auditors) will grow this into the full cycle.
 """
@@ -12,12 +13,18 @@ from kg.query_library import get_query, run_named
 from rdflib import URIRef
 
 from kg.results import QueryResult
-from kg.store import GRAPH_BASE, STANDARD_PREFIXES, PolicyStore, graph_iri
+from kg.labels import CONCEPT_BASE
+from kg.store import GRAPH_BASE, STANDARD_PREFIXES, PolicyStore
 from kg.terms import parse_binding
 
-EXAMPLE = Path(__file__).resolve().parent / "examples" / "acme-conduct.ttl"
+EXAMPLE = Path(__file__).resolve().parent / "examples" / "acme-conduct.yaml"
 
-DISPLAY_PREFIXES = {"acme": "https://example.org/acme-conduct/", "graph": GRAPH_BASE, **STANDARD_PREFIXES}
+DISPLAY_PREFIXES = {
+    "acme": "https://w3id.org/alignment-studio/doc/acme-conduct/",
+    "concept": CONCEPT_BASE,
+    "graph": GRAPH_BASE,
+    **STANDARD_PREFIXES,
+}
 
 # (named query, bindings): questions a compliance engineer asks of a new policy.
 QUESTIONS = [
@@ -36,9 +43,12 @@ def run_example(store: PolicyStore) -> int:
     console = Console()
     if not console.is_terminal:  # piped or in CI: room for the tables instead of 80 columns
         console = Console(width=160)
+    from pipeline.framers.policy_yaml import load_policy_yaml
+
     with console.status(f"loading {EXAMPLE.name} into {store.url}"):
-        counts = store.import_file(EXAMPLE, graph_iri("acme-conduct"))
-    console.print(f"[bold]Loaded[/] {EXAMPLE.name}: {sum(counts.values())} triples into {store.url}")
+        document = load_policy_yaml(store, EXAMPLE)
+    state = "unchanged (already loaded)" if document.unchanged else f"{len(document.triples)} triples"
+    console.print(f"[bold]Loaded[/] {EXAMPLE.name}: {document.rule_count} rules, {state}, into {store.url}")
     with console.status("validating (SHACL shapes, OWL consistency with HermiT, override cycles)"):
         report = check_store(store)
     console.print(report.summary(), end="", markup=False, highlight=False)
@@ -48,7 +58,40 @@ def run_example(store: PolicyStore) -> int:
         console.print(f"$ studio query --name {name}" + "".join(f" --bind '{b}'" for b in binds), style="dim")
         result = run_named(store, name, bindings)
         console.print(rich_table(result, hide=[b.split("=")[0] for b in binds]))
+    console.print("\n[bold]Decisions: the engine that answers scenarios and probes[/]")
+    console.print(decision_table(store))
     return 0 if report.ok else 1
+
+
+# Situations a compliance engineer would put to the example policy: one per kind of answer.
+SITUATIONS = [
+    {"bearer": "employee", "action": "accept", "object": "gift",
+     "facts": {"gift value exceeds 100 USD": True, "manager approved the gift": False}},
+    {"bearer": "employee", "action": "accept", "object": "gift",
+     "facts": {"gift value exceeds 100 USD": True, "manager approved the gift": True}},
+    {"bearer": "employee", "action": "accept", "object": "gift", "facts": {}},
+    {"bearer": "sales employee", "action": "accept", "object": "hospitality",
+     "facts": {"gift value exceeds 100 USD": True, "manager approved the gift": False}},
+    {"bearer": "sales employee", "action": "report", "object": "hospitality", "facts": {}},
+    {"bearer": "supplier", "action": "offer", "object": "gift", "facts": {}},
+]
+
+
+def decision_table(store: PolicyStore):
+    from rich.table import Table
+
+    from kg.decision import DecisionEngine, Policy, Situation
+
+    engine = DecisionEngine(Policy.from_store(store))
+    table = Table(header_style="bold", show_lines=True)
+    for column in ("situation", "verdict", "why"):
+        table.add_column(column, overflow="fold")
+    for data in SITUATIONS:
+        decision = engine.decide(Situation.from_dict(data))
+        facts = ", ".join(f"{k}={'yes' if v else 'no'}" for k, v in data["facts"].items()) or "no facts given"
+        why = "\n".join(decision.explanation[1:-1])
+        table.add_row(f"{data['bearer']} / {data['action']} / {data['object']}\n({facts})", decision.verdict, why)
+    return table
 
 
 def rich_table(result: QueryResult, hide: list[str] = ()):
@@ -62,7 +105,10 @@ def rich_table(result: QueryResult, hide: list[str] = ()):
     shown = [i for i, var in enumerate(result.variables) if var not in hide]
     for i in shown:
         long_text = result.variables[i] == "text"
-        table.add_column(result.variables[i], no_wrap=True, overflow="ellipsis", max_width=60 if long_text else None)
+        if long_text:
+            table.add_column(result.variables[i], no_wrap=True, overflow="ellipsis", max_width=60)
+        else:
+            table.add_column(result.variables[i], overflow="fold")
     for row in result.rows:
         table.add_row(*(_compact(row[i]) for i in shown))
     table.caption = f"{len(result.rows)} row{'s' if len(result.rows) != 1 else ''}"

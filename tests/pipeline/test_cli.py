@@ -124,7 +124,7 @@ def test_query_list_describes_every_named_query(capsys):
     "args, message",
     [
         (["query", "SELECT ?s WHERE {\n  ?s ?p\n}"], "SPARQL syntax error at line 3, column "),
-        (["query", "--name", "rules-by-boss"], "no named query 'rules-by-boss'; available: concepts-under, conflicts"),
+        (["query", "--name", "rules-by-boss"], "no named query 'rules-by-boss'; available: concept-hierarchy, concepts-under, conflicts"),
         (["query", "--name", "rules-by-bearer"], "needs --bind for bearer"),
         (["query", "--name", "conflicts", "--bind", "x=1"], "has no parameter x"),
         (["query", "--bind", "no-equals", "ASK {}"], "is not of the form NAME=VALUE"),
