@@ -327,8 +327,15 @@ def test_example_main_job(tmp_path):
         [*STUDIO, "example", "--store", f"oxigraph:{tmp_path / 'store'}"], capture_output=True, text=True, cwd=ROOT
     )
     assert out.returncode == EXIT_OK, out.stdout + out.stderr
+    assert "Loaded acme-conduct.yaml: 4 rules" in out.stdout
     assert "OWL (HermiT): consistent" in out.stdout
-    assert "acme:sales-hospitality" in out.stdout and "ExplicitClause" in out.stdout
+    assert "acme:rule/sales-hospitality" in out.stdout and "ExplicitClause" in out.stdout
+    for verdict in ("forbidden", "not-applicable", "needs-info", "permitted", "required"):
+        assert verdict in out.stdout
+    again = subprocess.run(
+        [*STUDIO, "example", "--store", f"oxigraph:{tmp_path / 'store'}"], capture_output=True, text=True, cwd=ROOT
+    )
+    assert again.returncode == EXIT_OK and "unchanged (already loaded)" in again.stdout
 
 
 def test_import_a_folder(shared_data, tmp_path, capsys):
