@@ -41,7 +41,8 @@ Modality = Literal["obligation", "prohibition", "permission"]
 PRINCIPLES = ("explicit", "lex-superior", "lex-specialis", "lex-posterior")
 STRATEGIES = ("deny-overrides", "permit-overrides", "first-applicable", "only-one-applicable")
 VERDICTS = ("permitted", "forbidden", "required", "needs-info", "not-applicable", "unresolved")
-# Past this many unknown facts that matter, the engine does not try every combination of them.
+# Past this many unknown facts that matter, the engine does not try every combination of them
+# (2**12 combinations take about 50 ms) and asks for all of them instead.
 MAX_UNKNOWN_FACTS = 12
 
 
@@ -183,6 +184,7 @@ class DecisionEngine:
             self._by_action[rule.action].append(rule)
         self._ancestors_cache: dict[str, frozenset[str]] = {}
         self._overrides = set(policy.overrides)
+        self._resolved: dict[tuple[str, str], tuple[str | None, RuleInfo | None]] = {}
 
     # -- concepts --------------------------------------------------------------------------
     def ancestors(self, concept: str) -> frozenset[str]:
@@ -221,38 +223,40 @@ class DecisionEngine:
     def decide(self, situation: Situation) -> Decision:
         facts = {normalise_label(k): v for k, v in situation.facts.items()}
         candidates = self.candidates(situation)
-        unknown = sorted(
-            {f for rule in candidates for f in (*rule.conditions, *rule.exceptions) if f not in facts}
-        )
+        status = {rule.iri: self._status(rule, facts) for rule in candidates}
+        definite = tuple(r for r in candidates if status[r.iri] is True)
+        possible = [r for r in candidates if status[r.iri] is None]
+        sure = self._outcome(definite)
+        # Only the facts of rules that may or may not apply can change anything.
+        unknown = sorted({f for r in possible for f in (*r.conditions, *r.exceptions) if f not in facts})
+        if not unknown:
+            return self._explain(situation, sure, [], [])
         if len(unknown) > MAX_UNKNOWN_FACTS:
-            raise DecisionError(
-                f"{len(unknown)} facts that matter are unknown ({', '.join(unknown[:5])}, ...); "
-                f"give at least {len(unknown) - MAX_UNKNOWN_FACTS} of them"
-            )
-        outcomes: dict[tuple[bool, ...], _Outcome] = {}
+            # Too many to try every combination: ask for all of them rather than guess.
+            needs = _Outcome("needs-info", sure.applicable, sure.conflicts)
+            return self._explain(situation, needs, unknown, possible, too_many=True)
+        verdicts: dict[tuple[bool, ...], str] = {}
+        by_applicable: dict[frozenset[str], str] = {}
         for values in itertools.product((False, True), repeat=len(unknown)):
-            outcomes[values] = self._outcome(candidates, {**facts, **dict(zip(unknown, values))})
-        verdicts = {o.verdict for o in outcomes.values()}
-        definite = [r for r in candidates if self._status(r, facts) is True]
-        if len(verdicts) == 1:
-            outcome = next(iter(outcomes.values()))
-            if not unknown:
-                return self._explain(situation, outcome, [], [])
+            assignment = {**facts, **dict(zip(unknown, values))}
+            applicable = definite + tuple(r for r in possible if self._status(r, assignment) is True)
+            key = frozenset(r.iri for r in applicable)
+            if key not in by_applicable:
+                by_applicable[key] = self._outcome(applicable).verdict
+            verdicts[values] = by_applicable[key]
+        if len(set(verdicts.values())) == 1:
             # Same verdict whatever the unknown facts are: report the rules that apply for sure,
             # and those that may, since together they are why (two rules may forbid it either way).
-            sure = self._outcome(definite, facts)
-            sure = _Outcome(outcome.verdict, sure.applicable, sure.conflicts)
-            possible = [r for r in candidates if self._status(r, facts) is None]
-            return self._explain(situation, sure, [], possible, unknown_irrelevant=unknown)
+            verdict = next(iter(verdicts.values()))
+            invariant = _Outcome(verdict, sure.applicable, sure.conflicts)
+            return self._explain(situation, invariant, [], possible, unknown_irrelevant=unknown)
         missing = []
         for i, fact in enumerate(unknown):
-            for values, outcome in outcomes.items():
+            for values, verdict in verdicts.items():
                 flipped = values[:i] + (not values[i],) + values[i + 1 :]
-                if outcomes[flipped].verdict != outcome.verdict:
+                if verdicts[flipped] != verdict:
                     missing.append(fact)
                     break
-        possible = [r for r in candidates if self._status(r, facts) is None]
-        sure = self._outcome(definite, facts)
         return self._explain(situation, _Outcome("needs-info", sure.applicable, sure.conflicts), missing, possible)
 
     @staticmethod
@@ -264,8 +268,7 @@ class DecisionEngine:
             return True
         return None
 
-    def _outcome(self, candidates: list[RuleInfo], facts: Mapping[str, bool]) -> _Outcome:
-        applicable = tuple(r for r in candidates if self._status(r, facts) is True)
+    def _outcome(self, applicable: tuple[RuleInfo, ...]) -> _Outcome:
         if not applicable:
             return _Outcome("not-applicable", (), ())
         prohibitions = [r for r in applicable if r.modality == "prohibition"]
@@ -297,7 +300,13 @@ class DecisionEngine:
 
     def _resolve(self, a: RuleInfo, b: RuleInfo) -> tuple[str | None, RuleInfo | None]:
         """(principle, winner) for a conflict between a prohibition ``a`` and ``b``; winner None
-        when nothing decides it."""
+        when nothing decides it. Facts play no part, so each pair is resolved once."""
+        key = (a.iri, b.iri)
+        if key not in self._resolved:
+            self._resolved[key] = self._resolve_now(a, b)
+        return self._resolved[key]
+
+    def _resolve_now(self, a: RuleInfo, b: RuleInfo) -> tuple[str | None, RuleInfo | None]:
         for principle in self.policy.precedence:
             winner = getattr(self, "_" + principle.replace("-", "_"))(a, b)
             if winner == "cycle":
@@ -334,14 +343,14 @@ class DecisionEngine:
     def more_specific(self, a: RuleInfo, b: RuleInfo) -> bool:
         """a strictly more specific than b: each of bearer, action, object equal or narrower and
         conditions a superset, at least one of them strictly."""
-        if not (
-            self._narrower_or_equal(a.bearer, b.bearer)
-            and self._narrower_or_equal(a.action, b.action)
-            and self._narrower_or_equal(a.object, b.object)
-            and set(a.conditions) >= set(b.conditions)
-        ):
+        pairs = ((a.bearer, b.bearer), (a.action, b.action), (a.object, b.object))
+        if not all(self._narrower_or_equal(x, y) for x, y in pairs):
             return False
-        return (a.bearer, a.action, a.object, set(a.conditions)) != (b.bearer, b.action, b.object, set(b.conditions))
+        if not set(a.conditions) >= set(b.conditions):
+            return False
+        # Strictly: b is not as narrow somewhere. Asked this way rather than "the labels differ",
+        # a cycle in the hierarchy (x broader y broader x) cannot make both rules more specific.
+        return any(not self._narrower_or_equal(y, x) for x, y in pairs) or set(a.conditions) > set(b.conditions)
 
     def _lex_specialis(self, a: RuleInfo, b: RuleInfo):
         if self.more_specific(a, b):
@@ -358,6 +367,7 @@ class DecisionEngine:
         missing: list[str],
         possible: list[RuleInfo],
         unknown_irrelevant: list[str] = (),
+        too_many: bool = False,
     ) -> Decision:
         steps = [
             f"Situation: {situation.bearer} / {situation.action}"
@@ -390,7 +400,12 @@ class DecisionEngine:
             )
         for rule in possible:
             steps.append(f"{rule.modality.capitalize()} {rule.cited()} may apply, depending on facts not given")
-        if missing:
+        if too_many:
+            steps.append(
+                f"{len(missing)} unknown facts could matter, more than the {MAX_UNKNOWN_FACTS} the engine "
+                f"tries in every combination; give them: {', '.join(missing)}"
+            )
+        elif missing:
             steps.append(f"The verdict depends on: {', '.join(missing)}")
         elif unknown_irrelevant:
             steps.append(
