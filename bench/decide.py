@@ -72,6 +72,8 @@ What it does
 
 from __future__ import annotations
 
+from machine import machine_info as common_machine_info  # bench/ is on sys.path when run as a script
+
 import argparse
 import datetime
 import gc
@@ -798,33 +800,11 @@ def file_sha(relative: str) -> str | None:
 
 
 def machine_info() -> dict[str, Any]:
-    import pyoxigraph
-    import rdflib
-
-    info: dict[str, Any] = {
-        "cpu_count": os.cpu_count(),
-        "cpu_model": None,
-        "memory_gb": None,
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "pyoxigraph": getattr(pyoxigraph, "__version__", None),
-        "rdflib": rdflib.__version__,
-        "loadavg_1m": round(os.getloadavg()[0], 2),
-        "kg_decision_sha256": file_sha("kg/decision.py"),
-        "kg_policy_graph_sha256": file_sha("kg/policy_graph.py"),
-        "kg_store_sha256": file_sha("kg/store.py"),
-    }
-    try:
-        with open("/proc/cpuinfo") as handle:
-            for line in handle:
-                if line.startswith("model name"):
-                    info["cpu_model"] = line.split(":", 1)[1].strip()
-                    break
-        with open("/proc/meminfo") as handle:
-            info["memory_gb"] = round(int(handle.readline().split()[1]) / 1024 / 1024, 1)
-    except OSError:
-        pass
-    return info
+    return common_machine_info(
+        kg_decision_sha256=file_sha("kg/decision.py"),
+        kg_policy_graph_sha256=file_sha("kg/policy_graph.py"),
+        kg_store_sha256=file_sha("kg/store.py"),
+    )
 
 
 def situation_json(s: dict[str, Any]) -> dict[str, Any]:

@@ -82,6 +82,8 @@ What it does
 
 from __future__ import annotations
 
+from machine import machine_info as common_machine_info  # bench/ is on sys.path when run as a script
+
 import argparse
 import gc
 import json
@@ -824,35 +826,10 @@ def store_version() -> str | None:
 
 
 def machine_info(args: argparse.Namespace) -> dict[str, Any]:
-    import pyoxigraph
-    import rdflib
-
-    info: dict[str, Any] = {
-        "cpu_count": os.cpu_count(),
-        "cpu_model": None,
-        "memory_gb": None,
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "pyoxigraph": getattr(pyoxigraph, "__version__", None),
-        "rdflib": rdflib.__version__,
-        "tmpdir": args.tmpdir or tempfile.gettempdir(),
-        "kg_store_sha256_at_start": getattr(args, "store_sha256", None),
-    }
-    try:
-        with open("/proc/cpuinfo") as handle:
-            for line in handle:
-                if line.startswith("model name"):
-                    info["cpu_model"] = line.split(":", 1)[1].strip()
-                    break
-        with open("/proc/meminfo") as handle:
-            info["memory_gb"] = round(int(handle.readline().split()[1]) / 1024 / 1024, 1)
-    except OSError:
-        pass
-    if info["pyoxigraph"] is None:
-        from importlib.metadata import version
-
-        info["pyoxigraph"] = version("pyoxigraph")
-    return info
+    return common_machine_info(
+        tmpdir=args.tmpdir or tempfile.gettempdir(),
+        kg_store_sha256_at_start=getattr(args, "store_sha256", None),
+    )
 
 
 def check_counts(results: dict[str, dict[str, Any]]) -> dict[str, Any]:

@@ -1,0 +1,33 @@
+"""What every benchmark reports about the machine it ran on, so numbers can be compared."""
+
+from __future__ import annotations
+
+import os
+import platform
+from importlib.metadata import version
+from typing import Any
+
+
+def machine_info(**extra: Any) -> dict[str, Any]:
+    info: dict[str, Any] = {
+        "cpu_count": os.cpu_count(),
+        "cpu_model": None,
+        "memory_gb": None,
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "pyoxigraph": version("pyoxigraph"),
+        "rdflib": version("rdflib"),
+        "loadavg_1m": round(os.getloadavg()[0], 2),
+    }
+    try:
+        with open("/proc/cpuinfo") as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    info["cpu_model"] = line.split(":", 1)[1].strip()
+                    break
+        with open("/proc/meminfo") as handle:
+            info["memory_gb"] = round(int(handle.readline().split()[1]) / 1024 / 1024, 1)
+    except OSError:  # not Linux: the rest still says enough
+        pass
+    info.update(extra)
+    return info
