@@ -264,6 +264,8 @@ class DecisionEngine:
         """True applies, False does not, None depends on unknown facts."""
         if any(facts.get(c) is False for c in rule.conditions) or any(facts.get(e) is True for e in rule.exceptions):
             return False
+        if set(rule.conditions) & set(rule.exceptions):  # "if p, unless p": no value of p lets it apply
+            return False
         if all(facts.get(c) is True for c in rule.conditions) and all(facts.get(e) is False for e in rule.exceptions):
             return True
         return None
