@@ -370,3 +370,21 @@ def test_hostile_binding_from_the_command_line_changes_nothing(loaded, capsys):
     code, out, _ = run(["query", "-n", "rules-by-bearer", "-b", f"bearer={hostile}", "-o", "json", *loaded], capsys)
     assert code == EXIT_OK and json.loads(out)["results"]["bindings"] == []
     assert run(["export", "--format", "nquads", *loaded], capsys)[1] == before
+
+
+def test_load_a_folder_keeps_going_past_bad_documents(tmp_path, capsys):
+    folder = tmp_path / "policies"
+    folder.mkdir()
+    (folder / "good.yaml").write_text((ROOT / "pipeline" / "examples" / "acme-conduct.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    (folder / "bad.yaml").write_text("source: {id: bad}\nrules:\n  - id: r1\n    modality: forbidden\n", encoding="utf-8")
+    (folder / "notes.md").write_text("not loaded: no framer for Markdown yet", encoding="utf-8")
+    store = ["--store", f"oxigraph:{tmp_path / 'store'}"]
+    code, out, err = run(["load", str(folder), str(folder / "notes.md"), *store], capsys)
+    assert code == EXIT_ERROR
+    assert "good.yaml: loaded, 4 rules" in out
+    assert "bad.yaml, line 4" in err and "modality" in err
+    assert "notes.md: no framer reads .md yet" in err
+    code, out, _ = run(["query", "-n", "documents", "-o", "csv", *store], capsys)
+    assert "graph/acme-conduct" in out and "graph/bad" not in out
+    code, out, _ = run(["load", str(folder / "good.yaml"), *store], capsys)
+    assert code == EXIT_OK and "unchanged" in out
