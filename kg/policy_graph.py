@@ -1,14 +1,17 @@
-"""Read the policy graph into the decision engine's structures (four named queries, once)."""
+"""Read the policy graph: into the decision engine's structures (a few named queries, once),
+and as the rule and document listings that `studio rules` and `studio documents` print."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime
 import re
+import urllib.parse
 
 from kg.errors import StudioError
 from kg.labels import normalise_label
 from kg.query_library import run_named
+from kg.store import ONTOLOGY_GRAPH, graph_iri
 
 STRATEGY_NAMES = {
     "DenyOverrides": "deny-overrides",
@@ -46,7 +49,6 @@ def read_policy(store, policy_cls, *, precedence=None, strategy=None):
         if iri in rules:  # a rule reached through two labels or sources: keep the first
             continue
         document = _text(row.get("document"))
-        match = _DOC_ID.search(document or "")
         rules[iri] = RuleInfo(
             iri=iri,
             rule_id=_text(row.get("ruleId")) or iri.rsplit("/", 1)[-1],
@@ -56,7 +58,7 @@ def read_policy(store, policy_cls, *, precedence=None, strategy=None):
             object=normalise_label(str(row["object"])) if row.get("object") is not None else None,
             conditions=tuple(sorted(set(conditions.get(iri, ())))),
             exceptions=tuple(sorted(set(exceptions.get(iri, ())))),
-            source=match.group(1) if match else (document or ""),
+            source=document_id(document) if document else "",
             authority=int(row["authority"]) if row.get("authority") is not None else None,
             issued=_date(row.get("issued")),
             ordinal=int(row["ordinal"]) if row.get("ordinal") is not None else 0,
@@ -96,3 +98,66 @@ def read_policy(store, policy_cls, *, precedence=None, strategy=None):
         precedence=tuple(precedence),
         strategy=strategy,
     )
+
+
+def document_id(graph) -> str:
+    """The document id of a named graph (its last path segment for studio's own graphs)."""
+    match = _DOC_ID.search(str(graph))
+    return urllib.parse.unquote(match.group(1)) if match else str(graph)
+
+
+def list_rules(store, document: str | None = None) -> list[dict]:
+    """Every rule as `studio rules` prints it, in document order; one document's if given."""
+    wanted = None if document is None else str(graph_iri(document))
+    conditions: dict[str, list[str]] = {}
+    exceptions: dict[str, list[str]] = {}
+    for rule, kind, text in run_named(store, "rule-conditions").rows:
+        (conditions if str(kind) == "condition" else exceptions).setdefault(str(rule), []).append(str(text))
+    rules, seen = [], set()
+    for row in run_named(store, "rules").as_dicts():
+        iri, graph = str(row["rule"]), str(row["document"])
+        if (wanted is not None and graph != wanted) or (iri, graph) in seen:
+            continue
+        seen.add((iri, graph))
+        rules.append(
+            {
+                "id": iri,
+                "modality": str(row["modality"]),
+                "bearer": str(row["bearer"]),
+                "action": str(row["action"]),
+                "object": _text(row.get("object")),
+                "conditions": sorted(conditions.get(iri, [])),
+                "exceptions": sorted(exceptions.get(iri, [])),
+                "document": document_id(graph),
+                "provision": _text(row.get("provision")),
+                "source": {
+                    "start": int(row["start"]) if row.get("start") is not None else None,
+                    "end": int(row["end"]) if row.get("end") is not None else None,
+                    "text": _text(row.get("text")),
+                },
+            }
+        )
+    return rules
+
+
+def list_documents(store) -> list[dict]:
+    """Each document (named graph) with its title, triple count and rules per modality."""
+    counts: dict[str, dict[str, int]] = {}
+    for graph, modality, n in run_named(store, "document-rules").rows:
+        counts.setdefault(str(graph), {})[str(modality)] = int(n)
+    documents = []
+    for row in run_named(store, "documents").as_dicts():
+        graph = str(row["graph"])
+        if graph == str(ONTOLOGY_GRAPH):
+            continue
+        per_modality = counts.get(graph, {})
+        documents.append(
+            {
+                "document": document_id(graph),
+                "graph": graph,
+                "title": _text(row.get("title")),
+                "triples": int(row["triples"]),
+                **{m: per_modality.get(m, 0) for m in ("obligation", "prohibition", "permission")},
+            }
+        )
+    return documents

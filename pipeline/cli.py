@@ -91,6 +91,19 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files, or folders to load every document in")
     load.set_defaults(run=cmd_load)
 
+    documents = commands.add_parser("documents", parents=[common], help="list the loaded documents with rules per modality")
+    documents.add_argument("--format", choices=["table", "jsonl"], default="table")
+    documents.set_defaults(run=cmd_documents)
+
+    remove = commands.add_parser("remove", parents=[common], help="remove documents (their named graphs) from the store")
+    remove.add_argument("documents", nargs="+", metavar="DOC", help="document id (as `studio documents` lists it) or graph IRI")
+    remove.set_defaults(run=cmd_remove)
+
+    rules = commands.add_parser("rules", parents=[common], help="list the rules, one JSON object per rule with --format jsonl")
+    rules.add_argument("--document", help="only this document's rules")
+    rules.add_argument("--format", choices=["table", "jsonl"], default="table")
+    rules.set_defaults(run=cmd_rules)
+
     decide = commands.add_parser(
         "decide",
         parents=[common],
@@ -224,6 +237,66 @@ def cmd_load(args: argparse.Namespace) -> int:
     for error in report.errors:
         print(f"error: {error}", file=sys.stderr)
     return EXIT_ERROR if report.errors else EXIT_OK
+
+
+def _print_records(records: list[dict], fmt: str, columns: list[str]) -> None:
+    """One JSON object per line, or a plain aligned table of the chosen columns."""
+    import json
+
+    if fmt == "jsonl":
+        for record in records:
+            print(json.dumps(record, ensure_ascii=False))
+        return
+    from kg.results import QueryResult
+    from rdflib import Literal
+
+    rows = [tuple(None if r.get(c) is None else Literal(_cell(r[c])) for c in columns) for r in records]
+    sys.stdout.write(QueryResult(kind="select", variables=columns, rows=rows).serialize("table"))
+
+
+def _cell(value) -> str:
+    if isinstance(value, list):
+        return "; ".join(map(str, value))
+    if isinstance(value, dict):
+        return str(value.get("text") or "")
+    return str(value)
+
+
+def cmd_documents(args: argparse.Namespace) -> int:
+    from kg.policy_graph import list_documents
+
+    with _open(args, read_only=True) as store:
+        documents = list_documents(store)
+    _print_records(documents, args.format, ["document", "title", "triples", "obligation", "prohibition", "permission"])
+    return EXIT_OK
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    from kg.errors import StoreError
+    from kg.store import graph_iri
+
+    missing = 0
+    with _open(args) as store:
+        for doc in args.documents:
+            graph = graph_iri(doc)
+            if store.drop_graph(graph):
+                print(f"removed {doc} (<{graph}>)")
+            else:
+                missing += 1
+                print(f"error: {StoreError(f'there is no document {doc!r} in {store.url}; `studio documents` lists them')}", file=sys.stderr)
+    return EXIT_ERROR if missing else EXIT_OK
+
+
+def cmd_rules(args: argparse.Namespace) -> int:
+    from kg.errors import StoreError
+    from kg.policy_graph import list_documents, list_rules
+
+    with _open(args, read_only=True) as store:
+        if args.document and args.document not in {d["document"] for d in list_documents(store)}:
+            raise StoreError(f"there is no document {args.document!r} in {store.url}; `studio documents` lists them")
+        rules = list_rules(store, args.document)
+    _print_records(rules, args.format, ["id", "modality", "bearer", "action", "object", "conditions", "exceptions", "document", "provision"])
+    return EXIT_OK
 
 
 def _situations(args: argparse.Namespace):
@@ -411,7 +484,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def entry() -> None:
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except BrokenPipeError:
+        # The reader (head, less) went away: stop quietly, as Unix tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(EXIT_OK)
 
 
 if __name__ == "__main__":

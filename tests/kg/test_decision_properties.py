@@ -538,8 +538,16 @@ def sure_and_possible(u: Universe, policy: Policy, s: Situation) -> tuple[set[st
     return {i for i, n in counts.items() if n == total}, {i for i, n in counts.items() if 0 < n < total}
 
 
+CONTRADICTORY = (  # a rule whose condition is also its exception can never apply
+    Universe(("employee",), ("accept",), (), ("q",), {}),
+    Policy([RuleInfo("urn:never", "never", "obligation", "employee", "accept", conditions=("q",), exceptions=("q",))]),
+    Situation("employee", "accept"),
+)
+
+
 @PROPERTY
 @given(case=cases())
+@example(case=CONTRADICTORY)
 def test_applicable_and_possible_rules(case):
     """With facts unknown, ``applicable`` lists the rules that apply whatever they are and
     ``possible`` those that apply for some of their values only."""
@@ -722,6 +730,14 @@ def test_applicable_entries_name_rule_document_and_provision():
     rule = R("urn:r1", "prohibition", provision="sec 3", text="No gifts.")
     (entry,) = decide(Policy([rule], HIERARCHY), S).applicable
     assert entry == {"rule": "urn:r1", "id": "urn:r1", "modality": "prohibition", "document": "code", "provision": "sec 3", "text": "No gifts."}
+
+
+def test_specialis_in_a_cyclic_hierarchy_falls_to_the_strategy():
+    """x and y broader than each other are equally specific: the strategy decides, not specialis."""
+    broader = {"x": {"y"}, "y": {"x"}}
+    rules = [R("P", "prohibition", bearer="x", obj=None), R("A", "permission", bearer="y", obj=None)]
+    decision = decide(Policy(rules, broader, strategy="permit-overrides"), Situation("x", "accept"))
+    assert (decision.verdict, decision.conflicts[0]["principle"]) == ("permitted", "permit-overrides")
 
 
 @pytest.mark.parametrize(

@@ -388,3 +388,37 @@ def test_load_a_folder_keeps_going_past_bad_documents(tmp_path, capsys):
     assert "graph/acme-conduct" in out and "graph/bad" not in out
     code, out, _ = run(["load", str(folder / "good.yaml"), *store], capsys)
     assert code == EXIT_OK and "unchanged" in out
+
+
+def test_documents_rules_and_remove(tmp_path, capsys):
+    store = ["--store", f"oxigraph:{tmp_path / 'store'}"]
+    assert run(["load", str(ROOT / "pipeline" / "examples" / "acme-conduct.yaml"), *store], capsys)[0] == EXIT_OK
+    assert run(["import", str(EXAMPLE_TTL), *store], capsys)[0] == EXIT_OK
+    code, out, _ = run(["documents", "--format", "jsonl", *store], capsys)
+    documents = {d["document"]: d for d in map(json.loads, out.splitlines())}
+    assert set(documents) == {"acme-conduct", "acme-conduct.ttl"}
+    assert (documents["acme-conduct"]["obligation"], documents["acme-conduct"]["prohibition"], documents["acme-conduct"]["permission"]) == (1, 2, 1)
+    code, out, _ = run(["rules", "--document", "acme-conduct", "--format", "jsonl", *store], capsys)
+    rules = [json.loads(line) for line in out.splitlines()]
+    assert [r["id"].rsplit("/", 1)[1] for r in rules][:1] == ["no-gifts"] and len(rules) == 4
+    assert set(rules[0]) == {"id", "modality", "bearer", "action", "object", "conditions", "exceptions", "document", "provision", "source"}
+    no_gifts = rules[0]
+    assert (no_gifts["modality"], no_gifts["bearer"], no_gifts["action"], no_gifts["object"]) == ("prohibition", "employee", "accept", "gift")
+    assert no_gifts["conditions"] == ["gift value exceeds 100 USD"] and no_gifts["exceptions"] == ["manager approved the gift"]
+    assert no_gifts["provision"] == "3.1" and no_gifts["source"]["text"].startswith("Employees must not accept gifts")
+    code, _, err = run(["rules", "--document", "nope", *store], capsys)
+    assert code == EXIT_ERROR and "no document 'nope'" in err
+    code, out, err = run(["remove", "acme-conduct.ttl", "nope", *store], capsys)
+    assert code == EXIT_ERROR and "removed acme-conduct.ttl" in out and "no document 'nope'" in err
+    code, out, _ = run(["documents", "--format", "jsonl", *store], capsys)
+    assert [json.loads(line)["document"] for line in out.splitlines()] == ["acme-conduct"]
+
+
+def test_piping_into_a_closed_reader_is_quiet(tmp_path):
+    store = f"oxigraph:{tmp_path / 'store'}"
+    subprocess.run([*STUDIO, "import", str(EXAMPLE_TTL), "--store", store], check=True, cwd=ROOT, capture_output=True)
+    out = subprocess.run(
+        f"{sys.executable} -m pipeline.cli query 'SELECT * WHERE {{ ?s ?p ?o }}' --store {store} | head -1",
+        shell=True, capture_output=True, text=True, cwd=ROOT,
+    )
+    assert "Traceback" not in out.stderr and out.stdout.strip()
