@@ -20,6 +20,7 @@ STRATEGY_NAMES = {
     "OnlyOneApplicable": "only-one-applicable",
 }
 _DOC_ID = re.compile(r"/graph/([^/]+)$")
+DERIVED_BASE = "https://w3id.org/alignment-studio/derived/"  # graphs computed from the documents
 
 
 def _text(term) -> str | None:
@@ -148,7 +149,7 @@ def list_documents(store) -> list[dict]:
     documents = []
     for row in run_named(store, "documents").as_dicts():
         graph = str(row["graph"])
-        if graph == str(ONTOLOGY_GRAPH):
+        if graph == str(ONTOLOGY_GRAPH) or graph.startswith(DERIVED_BASE):
             continue
         per_modality = counts.get(graph, {})
         documents.append(

@@ -99,6 +99,10 @@ def build_parser() -> argparse.ArgumentParser:
     remove.add_argument("documents", nargs="+", metavar="DOC", help="document id (as `studio documents` lists it) or graph IRI")
     remove.set_defaults(run=cmd_remove)
 
+    conflicts = commands.add_parser("conflicts", parents=[common], help="list the conflicts between rules, with both rules and their sources")
+    conflicts.add_argument("--format", choices=["table", "jsonl"], default="table")
+    conflicts.set_defaults(run=cmd_conflicts)
+
     rules = commands.add_parser("rules", parents=[common], help="list the rules, one JSON object per rule with --format jsonl")
     rules.add_argument("--document", help="only this document's rules")
     rules.add_argument("--format", choices=["table", "jsonl"], default="table")
@@ -275,16 +279,55 @@ def cmd_remove(args: argparse.Namespace) -> int:
     from kg.errors import StoreError
     from kg.store import graph_iri
 
-    missing = 0
+    missing, removed = 0, False
     with _open(args) as store:
         for doc in args.documents:
             graph = graph_iri(doc)
             if store.drop_graph(graph):
                 print(f"removed {doc} (<{graph}>)")
+                removed = True
             else:
                 missing += 1
                 print(f"error: {StoreError(f'there is no document {doc!r} in {store.url}; `studio documents` lists them')}", file=sys.stderr)
+        if removed:
+            from kg.conflicts import record_conflicts
+
+            record_conflicts(store)  # conflicts with the removed rules are gone too
     return EXIT_ERROR if missing else EXIT_OK
+
+
+def cmd_conflicts(args: argparse.Namespace) -> int:
+    from kg.query_library import run_named
+
+    grouped: dict[str, list[dict]] = {}
+    with _open(args, read_only=True) as store:
+        for row in run_named(store, "conflicts").as_dicts():
+            grouped.setdefault(str(row["conflict"]), []).append(
+                {
+                    "id": str(row["rule"]),
+                    "modality": str(row["modality"]),
+                    "document": _document_id(row["document"]),
+                    "provision": None if row.get("provision") is None else str(row["provision"]),
+                    "text": None if row.get("text") is None else str(row["text"]),
+                }
+            )
+    records = [{"conflict": iri, "rules": rules} for iri, rules in grouped.items()]
+    if args.format == "jsonl":
+        _print_records(records, "jsonl", [])
+        return EXIT_OK
+    flat = [
+        {"conflict": r["conflict"].rsplit("/", 1)[-1], **{k: rule[k] for k in ("id", "modality", "document", "provision", "text")}}
+        for r in records
+        for rule in r["rules"]
+    ]
+    _print_records(flat, "table", ["conflict", "modality", "id", "document", "provision", "text"])
+    return EXIT_OK
+
+
+def _document_id(graph) -> str:
+    from kg.policy_graph import document_id
+
+    return document_id(graph)
 
 
 def cmd_rules(args: argparse.Namespace) -> int:

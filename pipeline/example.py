@@ -43,12 +43,15 @@ def run_example(store: PolicyStore) -> int:
     console = Console()
     if not console.is_terminal:  # piped or in CI: room for the tables instead of 80 columns
         console = Console(width=160)
+    from kg.conflicts import record_conflicts
     from pipeline.framers.policy_yaml import load_policy_yaml
 
     with console.status(f"loading {EXAMPLE.name} into {store.url}"):
         document = load_policy_yaml(store, EXAMPLE)
+        conflicts = record_conflicts(store)
     state = "unchanged (already loaded)" if document.unchanged else f"{len(document.triples)} triples"
     console.print(f"[bold]Loaded[/] {EXAMPLE.name}: {document.rule_count} rules, {state}, into {store.url}")
+    console.print(f"{len(conflicts)} conflict(s) found between rules")
     with console.status("validating (SHACL shapes, OWL consistency with HermiT, override cycles)"):
         report = check_store(store)
     console.print(report.summary(), end="", markup=False, highlight=False)

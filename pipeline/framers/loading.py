@@ -19,9 +19,13 @@ POLICY_SUFFIXES = {".yaml", ".yml"}
 class LoadReport:
     loaded: list[tuple[Path, str]] = field(default_factory=list)  # (path, what happened)
     errors: list[str] = field(default_factory=list)
+    conflicts: int | None = None  # conflicts among all loaded rules, when they were recomputed
 
     def lines(self) -> list[str]:
-        return [f"{path}: {what}" for path, what in self.loaded]
+        lines = [f"{path}: {what}" for path, what in self.loaded]
+        if self.conflicts is not None:
+            lines.append(f"{self.conflicts} conflicts among all loaded rules (studio conflicts lists them)")
+        return lines
 
 
 def documents_under(paths: list[Path]) -> list[Path]:
@@ -65,6 +69,11 @@ def load_paths(store: PolicyStore, paths: list[Path]) -> LoadReport:
             except StudioError as exc:
                 report.errors.append(str(exc))
             progress.advance(task)
+    if any(not what.startswith("unchanged") for _, what in report.loaded):
+        from kg.conflicts import record_conflicts
+
+        # Every new or changed document is checked against everything already loaded.
+        report.conflicts = len(record_conflicts(store))
     return report
 
 
