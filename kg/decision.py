@@ -22,7 +22,9 @@ Semantics
   strategy (deny-overrides by default; permit-overrides, first-applicable, only-one-applicable).
   A rule that loses any of its conflicts is defeated; the verdict comes from the rules left.
 * A conflict nothing resolves (only-one-applicable, or rules that override each other) gives the
-  verdict ``unresolved`` and is reported as such: never silently picked.
+  verdict ``unresolved`` and is reported as such: never silently picked. So does a tangle in which
+  every applicable rule loses one of its conflicts. Ties under first-applicable (equal ordinals)
+  go to the rule whose IRI sorts first.
 * No applicable rule gives ``not-applicable``.
 """
 
@@ -176,8 +178,12 @@ class DecisionEngine:
 
     def __init__(self, policy: Policy) -> None:
         self.policy = policy
-        # Duplicated rules (same IRI) count once, so repeating a rule never changes a decision.
-        unique = {rule.iri: rule for rule in policy.rules}
+        # Duplicated rules (same IRI) count once, so repeating a rule never changes a decision;
+        # two different rules under one IRI would make the list's order decide, so they are refused.
+        unique: dict[str, RuleInfo] = {}
+        for rule in policy.rules:
+            if unique.setdefault(rule.iri, rule) != rule:
+                raise DecisionError(f"two different rules have the IRI {rule.iri}; give each rule its own IRI")
         self._rules = sorted(unique.values(), key=lambda r: (r.ordinal, r.iri))
         self._by_action: dict[str, list[RuleInfo]] = defaultdict(list)
         for rule in self._rules:
@@ -296,8 +302,8 @@ class DecisionEngine:
             verdict = "required"
         elif "permission" in modalities:
             verdict = "permitted"
-        else:  # every rule lost a conflict to a rule that lost another: the prohibitions' side prevails
-            verdict = "forbidden"
+        else:  # every rule lost a conflict to a rule that lost another: nothing stands to decide by
+            verdict = "unresolved"
         return _Outcome(verdict, applicable, tuple(conflicts))
 
     def _resolve(self, a: RuleInfo, b: RuleInfo) -> tuple[str | None, RuleInfo | None]:

@@ -25,7 +25,7 @@ import pytest
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
-from kg.decision import DecisionEngine, Policy, RuleInfo, Situation
+from kg.decision import DecisionEngine, DecisionError, Policy, RuleInfo, Situation
 
 PRINCIPLES = ("explicit", "lex-superior", "lex-specialis", "lex-posterior")
 STRATEGIES = ("deny-overrides", "permit-overrides", "first-applicable", "only-one-applicable")
@@ -282,9 +282,9 @@ def reference(u: Universe, policy: Policy, s: Situation):
     for modality, verdict in (("prohibition", "forbidden"), ("obligation", "required"), ("permission", "permitted")):
         if modality in left:
             return verdict, set(app), conflicts, False
-    # Every applicable rule lost a conflict (a cycle of defeats across principles): the engine's
-    # documented fallback is that the prohibitions' side prevails.
-    return "forbidden", set(app), conflicts, True
+    # Every applicable rule lost a conflict (a cycle of defeats across principles): nothing is
+    # left to decide by, so the engine reports it unresolved rather than pick a side.
+    return "unresolved", set(app), conflicts, True
 
 
 # -- helpers on decisions -------------------------------------------------------------------
@@ -323,7 +323,7 @@ def verdict_from_report(decision) -> str:
     for modality, verdict in (("prohibition", "forbidden"), ("obligation", "required"), ("permission", "permitted")):
         if modality in left:
             return verdict
-    return "forbidden"  # the engine's documented all-defeated fallback
+    return "unresolved"  # every rule defeated: the engine's documented fallback
 
 
 def add_applicable(data, u: Universe, policy: Policy, s: Situation, *modalities) -> Policy:
@@ -752,3 +752,23 @@ def test_bad_policy_configuration_is_refused(kw, message):
 
     with pytest.raises(DecisionError, match=message):
         Policy(rules=[P], **kw)
+
+
+def test_every_rule_defeated_is_unresolved_not_picked():
+    """P1 loses to A1, A1 to P2, P2 to A2, A2 to P1: whatever the strategy, nobody is left."""
+    def r(iri, modality):
+        return RuleInfo(iri, iri, modality, "employee", "accept")
+
+    rules = [r("P1", "prohibition"), r("P2", "prohibition"), r("A1", "permission"), r("A2", "permission")]
+    overrides = {("A1", "P1"), ("P2", "A1"), ("A2", "P2"), ("P1", "A2")}
+    for strategy in ("deny-overrides", "permit-overrides"):
+        policy = Policy(rules, overrides=overrides, precedence=("explicit",), strategy=strategy)
+        decision = DecisionEngine(policy).decide(Situation("employee", "accept"))
+        assert decision.verdict == "unresolved", strategy
+
+
+def test_two_different_rules_under_one_iri_are_refused():
+    a = RuleInfo("r", "r", "prohibition", "employee", "accept")
+    b = RuleInfo("r", "r", "permission", "employee", "accept")
+    with pytest.raises(DecisionError, match="two different rules have the IRI r"):
+        DecisionEngine(Policy([a, b]))
