@@ -73,6 +73,7 @@ What it does
 from __future__ import annotations
 
 from machine import machine_info as common_machine_info  # bench/ is on sys.path when run as a script
+from machine import percentile
 
 import argparse
 import datetime
@@ -758,17 +759,6 @@ def unknown_fact_minimal(sizes=(4, 6, 8, 10, 12)) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------
 # Measuring
 # --------------------------------------------------------------------------------------------
-
-
-def percentile(values: list[float], q: float) -> float:
-    """Linear-interpolated percentile (numpy's default method)."""
-    ordered = sorted(values)
-    if len(ordered) == 1:
-        return ordered[0]
-    position = (len(ordered) - 1) * q
-    low = math.floor(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
 def latency_stats(ns: list[int]) -> dict[str, Any]:

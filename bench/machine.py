@@ -1,7 +1,8 @@
-"""What every benchmark reports about the machine it ran on, so numbers can be compared."""
+"""What every benchmark shares: the machine it ran on (so numbers can be compared) and percentiles."""
 
 from __future__ import annotations
 
+import math
 import os
 import platform
 from importlib.metadata import version
@@ -31,3 +32,14 @@ def machine_info(**extra: Any) -> dict[str, Any]:
         pass
     info.update(extra)
     return info
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Linear-interpolated percentile (numpy's default method)."""
+    ordered = sorted(values)
+    if len(ordered) == 1:
+        return ordered[0]
+    position = (len(ordered) - 1) * q
+    low = math.floor(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
