@@ -185,9 +185,11 @@ class DecisionEngine:
             if unique.setdefault(rule.iri, rule) != rule:
                 raise DecisionError(f"two different rules have the IRI {rule.iri}; give each rule its own IRI")
         self._rules = sorted(unique.values(), key=lambda r: (r.ordinal, r.iri))
-        self._by_action: dict[str, list[RuleInfo]] = defaultdict(list)
+        # Indexed by (action, bearer): a decision looks up each pair of the situation's ancestors
+        # instead of scanning every rule about the action.
+        self._by_action_bearer: dict[tuple[str, str], list[RuleInfo]] = defaultdict(list)
         for rule in self._rules:
-            self._by_action[rule.action].append(rule)
+            self._by_action_bearer[(rule.action, rule.bearer)].append(rule)
         self._ancestors_cache: dict[str, frozenset[str]] = {}
         self._overrides = set(policy.overrides)
         self._resolved: dict[tuple[str, str], tuple[str | None, RuleInfo | None]] = {}
@@ -219,11 +221,13 @@ class DecisionEngine:
         """Rules whose bearer, action and object fit the situation (conditions not yet looked at)."""
         bearer = self.ancestors(normalise_label(situation.bearer))
         objects = self.ancestors(normalise_label(situation.object)) if situation.object else frozenset()
-        found = []
-        for action in sorted(self.ancestors(normalise_label(situation.action))):
-            for rule in self._by_action.get(action, ()):
-                if rule.bearer in bearer and (rule.object is None or rule.object in objects):
-                    found.append(rule)
+        found = [
+            rule
+            for action in self.ancestors(normalise_label(situation.action))
+            for party in bearer
+            for rule in self._by_action_bearer.get((action, party), ())
+            if rule.object is None or rule.object in objects
+        ]
         return sorted(found, key=lambda r: (r.ordinal, r.iri))
 
     def decide(self, situation: Situation) -> Decision:
