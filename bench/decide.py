@@ -81,8 +81,6 @@ import gc
 import hashlib
 import json
 import math
-import os
-import platform
 import random
 import shutil
 import statistics

@@ -90,7 +90,6 @@ import gc
 import json
 import math
 import os
-import platform
 import random
 import re
 import resource
