@@ -22,6 +22,8 @@ EXAMPLE = Path(__file__).resolve().parent / "examples" / "acme-conduct.yaml"
 DISPLAY_PREFIXES = {
     "acme": "https://w3id.org/alignment-studio/doc/acme-conduct/",
     "concept": CONCEPT_BASE,
+    "conflict": "https://w3id.org/alignment-studio/conflict/",
+    "derived": "https://w3id.org/alignment-studio/derived/",
     "graph": GRAPH_BASE,
     **STANDARD_PREFIXES,
 }
