@@ -96,9 +96,11 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-POL = "https://w3id.org/alignment-studio/policy#"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
+from kg.store import STANDARD_PREFIXES  # noqa: E402 (after the path set-up above)
+
+POL = STANDARD_PREFIXES["pol"]
+SKOS = STANDARD_PREFIXES["skos"]
+XSD = STANDARD_PREFIXES["xsd"]
 DATA = "https://w3id.org/alignment-studio/data/bench-decide/"
 
 TARGET_P50_US = 1000.0

@@ -107,12 +107,13 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-POL = "https://w3id.org/alignment-studio/policy#"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
+from kg.store import GRAPH_BASE, STANDARD_PREFIXES  # noqa: E402 (after the path set-up above)
+
+POL = STANDARD_PREFIXES["pol"]
+RDF_TYPE = STANDARD_PREFIXES["rdf"] + "type"
+SKOS = STANDARD_PREFIXES["skos"]
+XSD = STANDARD_PREFIXES["xsd"]
 DATA = "https://w3id.org/alignment-studio/data/"
-GRAPH_BASE = "https://w3id.org/alignment-studio/graph/"  # same as kg.store.GRAPH_BASE
 
 BACKENDS = ("oxigraph-disk", "memory", "rdflib")
 DEFAULT_BACKEND = "oxigraph-disk"
