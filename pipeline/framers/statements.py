@@ -1,0 +1,55 @@
+"""What rule extraction finds in a sentence or list item, before it becomes triples.
+
+Offsets in these objects are into the text the extractor was given: ``SourceDocument.text``
+when it reads a document, the sentence itself when it reads bare sentences (benchmarks).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+MODALITIES = ("obligation", "prohibition", "permission")
+
+
+@dataclass
+class Span:
+    start: int
+    end: int
+    text: str
+
+
+@dataclass
+class Threshold:
+    amount: Decimal  # the number as written: 100 for "$100", 72 for "72 hours", 20 for "20 %"
+    unit: str  # ISO 4217 code ("USD", "EUR"), a time unit ("hour", "day", "month", "year") or "percent"
+    comparator: str  # gt | gteq | lt | lteq | eq (the ODRL operator's local name)
+    text: str  # verbatim: "more than $100"
+
+
+@dataclass
+class Reference:
+    kind: str  # subjectTo | notwithstanding | derogation | accordance | refersTo
+    target: str  # the reference as written: "Article 6", "paragraph 2", "section 164.508"
+    text: str  # the whole phrase: "subject to Article 6"
+
+
+@dataclass
+class Statement:
+    """One rule or definition read from one sentence or list item."""
+
+    kind: str  # "rule" | "definition"
+    sentence: Span  # the sentence or list item, verbatim
+    modality: str | None = None  # obligation | prohibition | permission (rules only)
+    bearer: str | None = None  # canonical label: "controller", "covered entity"
+    action: str | None = None  # lemmatised verb phrase: "notify", "use or disclose"
+    object: str | None = None  # canonical label: "personal data breach"
+    purpose: str | None = None  # verbatim: "for the purposes of direct marketing"
+    conditions: list[Span] = field(default_factory=list)  # verbatim, with offsets
+    exceptions: list[Span] = field(default_factory=list)
+    references: list[Reference] = field(default_factory=list)
+    thresholds: list[Threshold] = field(default_factory=list)
+    term: str | None = None  # definitions: the defined term's canonical label
+    definition: str | None = None  # definitions: the defining text, verbatim
+    lead_in: str | None = None  # list items: the lead-in that was distributed to this item
+    negated_requirement: bool = False  # "shall not be required to", "need not": no duty, no ban
