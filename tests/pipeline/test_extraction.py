@@ -1,0 +1,195 @@
+"""Rule extraction on single sentences, with the real spaCy model: modality and its traps, roles,
+conditions, exceptions, references, thresholds, definitions and list lead-ins."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from pipeline.framers.extraction import extract_texts, find_references, find_thresholds, singular
+
+
+def rules(text: str, lead_in: str | None = None, parser: str = "spacy"):
+    return [s for s in extract_texts([text], parser=parser, lead_ins=[lead_in])[0] if s.kind == "rule" and s.modality]
+
+
+def modalities(text: str, **kwargs) -> list[str]:
+    return [s.modality for s in rules(text, **kwargs)]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("The controller shall notify the supervisory authority.", ["obligation"]),
+        ("Employees must keep records of every gift.", ["obligation"]),
+        ("The processor is required to inform the controller.", ["obligation"]),
+        ("The controller shall not transfer personal data to a third country.", ["prohibition"]),
+        ("Employees must not accept gifts from suppliers.", ["prohibition"]),
+        ("A covered entity may not use or disclose protected health information.", ["prohibition"]),
+        ("Processing of genetic data shall be prohibited.", ["prohibition"]),
+        ("No person shall disclose individually identifiable health information.", ["prohibition"]),
+        ("The data subject may withdraw consent at any time.", ["permission"]),
+        ("The data subject shall have the right to obtain rectification.", ["permission"]),
+        ("Tenant shall be entitled to install signage.", ["permission"]),
+        ("A covered entity is permitted to disclose protected health information to the individual.", ["permission"]),
+        ("Do not accept gifts from suppliers.", ["prohibition"]),
+        ("Report any violation to the Chief Legal Officer.", ["obligation"]),
+    ],
+)
+def test_modality(text, expected):
+    assert modalities(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a duty lifted is neither a duty nor a ban
+        "The controller shall not be required to maintain additional information.",
+        "A covered entity need not obtain the individual's authorization.",
+        # constitutive, not obligations
+        "This Regulation shall apply to the processing of personal data by automated means.",
+        "This Regulation shall enter into force on the twentieth day following its publication.",
+        "Processing shall be lawful only if the data subject has given consent.",
+        # epistemic may: what can happen, not what anyone is allowed
+        "Violations of this Code may result in disciplinary action, including dismissal.",
+        "Such processing may be necessary for reasons of substantial public interest.",
+        # a definition is a definition
+        "'personal data' means any information relating to an identified or identifiable natural person.",
+    ],
+)
+def test_traps_are_not_rules(text):
+    assert modalities(text) == []
+
+
+def test_negated_requirement_is_marked():
+    found = extract_texts(["The controller shall not be required to maintain additional information."])[0]
+    assert [s.negated_requirement for s in found] == [True]
+
+
+def test_roles_of_an_active_rule():
+    (rule,) = rules("Employees must not accept gifts worth more than $100 from suppliers unless approved by their manager.")
+    assert (rule.bearer, rule.action, rule.object) == ("employee", "accept", "gift")
+    assert [e.text for e in rule.exceptions] == ["unless approved by their manager"]
+    (threshold,) = rule.thresholds
+    assert (threshold.amount, threshold.unit, threshold.comparator) == (Decimal(100), "USD", "gt")
+
+
+def test_coordinated_bearers_and_verbs():
+    (rule,) = rules("A covered entity or business associate may not use or disclose protected health information.")
+    assert rule.bearer == "covered entity or business associate"
+    assert rule.action == "use or disclose"
+    assert rule.object == "protected health information"
+
+
+def test_passive_rule_takes_the_agent_as_bearer_and_the_subject_as_object():
+    (rule,) = rules("Personal data shall be erased by the controller without undue delay.")
+    assert (rule.bearer, rule.action, rule.object) == ("controller", "erase", "personal data")
+
+
+def test_conditions_and_exceptions_are_verbatim_with_offsets():
+    text = (
+        "In the case of a personal data breach, the controller shall without undue delay notify the personal "
+        "data breach to the supervisory authority, unless the personal data breach is unlikely to result in a risk."
+    )
+    (rule,) = rules(text)
+    assert rule.action == "notify" and rule.bearer == "controller"
+    assert [c.text for c in rule.conditions] == ["In the case of a personal data breach"]
+    assert [e.text for e in rule.exceptions] == ["unless the personal data breach is unlikely to result in a risk"]
+    for span in rule.conditions + rule.exceptions:
+        assert text[span.start : span.end] == span.text
+
+
+@pytest.mark.parametrize(
+    "text, cue",
+    [
+        ("Where processing is based on consent, the controller shall be able to demonstrate consent.", "Where"),
+        ("If the request is unfounded, the controller may refuse to act on the request.", "If"),
+        ("The processor shall inform the controller when it becomes aware of a breach.", "when"),
+        ("The controller shall provide the information, provided that the request is in writing.", "provided that"),
+    ],
+)
+def test_condition_cues(text, cue):
+    (rule,) = rules(text)
+    assert [c.text.split()[0] for c in rule.conditions] == [cue.split()[0]]
+
+
+def test_lead_in_is_distributed_to_list_items():
+    lead_in = "Personal data shall be:"
+    (rule,) = rules("processed lawfully, fairly and in a transparent manner;", lead_in=lead_in)
+    assert (rule.modality, rule.action, rule.object) == ("obligation", "process", "personal data")
+    assert rule.lead_in == lead_in
+    lead_in = "A covered entity is permitted to use or disclose protected health information as follows:"
+    (rule,) = rules("To the individual;", lead_in=lead_in)
+    assert (rule.modality, rule.bearer, rule.action) == ("permission", "covered entity", "use or disclose")
+    lead_in = "The following practices shall be prohibited:"
+    (rule,) = rules("the placing on the market of systems that deploy subliminal techniques;", lead_in=lead_in)
+    assert rule.modality == "prohibition" and rule.action == "place"
+
+
+def test_definitions():
+    (definition,) = extract_texts(["'personal data' means any information relating to an identified natural person;"])[0]
+    assert definition.kind == "definition"
+    assert definition.term == "personal data"
+    assert definition.definition.startswith("any information relating to")
+    (definition,) = extract_texts(["Business associate means a person who performs functions on behalf of a covered entity."])[0]
+    assert definition.term == "business associate"
+
+
+def test_labels_are_canonical():
+    (rule,) = rules("Suppliers must not offer gifts to the Team Members.")
+    assert rule.bearer == "supplier"
+    (rule,) = rules("Team Members must report gifts.")
+    assert rule.bearer == "team member"
+    (rule,) = rules("The controllers shall keep the data.")
+    assert rule.object == "data"  # not the lemmatiser's "datum"
+    assert singular("parties") == "party" and singular("data") == "data" and singular("business") == "business"
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("gifts worth more than $100", [(Decimal(100), "USD", "gt")]),
+        ("fines up to 20 000 000 EUR, or up to 4 % of the total turnover", [(Decimal(20_000_000), "EUR", "lteq"), (Decimal(4), "percent", "lteq")]),
+        ("not later than 72 hours after", [(Decimal(72), "hour", "lteq")]),
+        ("within one month of receipt", [(Decimal(1), "month", "lteq")]),
+        ("at least 30 days before", [(Decimal(30), "day", "gteq")]),
+        ("a fee of EUR 2.5 million", [(Decimal("2500000.0"), "EUR", "eq")]),
+    ],
+)
+def test_thresholds_are_numbers(text, expected):
+    assert [(t.amount, t.unit, t.comparator) for t in find_thresholds(text)] == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Subject to Article 6, the controller may process data.", [("subjectTo", "Article 6")]),
+        ("Notwithstanding paragraph 2, Member States may provide otherwise.", [("notwithstanding", "paragraph 2")]),
+        ("By way of derogation from Article 9(1), processing is allowed.", [("derogation", "Article 9(1)")]),
+        ("as authorised in accordance with section 164.508.", [("accordance", "section 164.508")]),
+    ],
+)
+def test_references(text, expected):
+    assert [(r.kind, r.target) for r in find_references(text)] == expected
+
+
+def test_offsets_are_relative_to_the_text():
+    texts = ["Intro sentence here. The controller shall notify the authority."]
+    (rule,) = extract_texts(texts)[0]
+    assert texts[0][rule.sentence.start : rule.sentence.end] == rule.sentence.text == "The controller shall notify the authority."
+
+
+def test_pattern_baseline_finds_modality_without_a_parser():
+    assert modalities("The controller shall notify the authority.", parser="patterns") == ["obligation"]
+    assert modalities("Employees must not accept gifts.", parser="patterns") == ["prohibition"]
+    assert modalities("The controller shall not be required to act.", parser="patterns") == []
+    with pytest.raises(ValueError, match="parser must be"):
+        extract_texts(["x"], parser="nope")
+
+
+def test_unknown_model_is_a_clear_error():
+    from pipeline.framers.extraction import ModelNotFound
+
+    with pytest.raises(ModelNotFound, match="no_such_model.*STUDIO_SPACY_MODEL"):
+        extract_texts(["The controller shall act."], model="no_such_model")
