@@ -30,7 +30,7 @@ from kg.errors import ParseError
 
 _SPACES = re.compile(r"\s+")
 # A block that ends like this introduces the blocks of its child provisions.
-_LEAD_IN_END = re.compile(r"(?::|—|–|\bfollowing|\bas follows|\bincluding)\s*$", re.IGNORECASE)
+_LEAD_IN_END = re.compile(r"(?::|—|–|--|\bfollowing|\bas follows|\bincluding)\s*$", re.IGNORECASE)
 
 
 class DocumentError(ParseError):
@@ -213,6 +213,10 @@ def _link_lead_ins(document: SourceDocument) -> None:
     or, inside one provision, by the block just before it, when that block ends with a colon,
     a dash or "as follows"/"the following"."""
     by_id = {p.id: p for p in document.provisions}
+    child_starts: dict[str, list[int]] = {}
+    for provision in document.provisions:
+        if provision.parent is not None:
+            child_starts.setdefault(provision.parent, []).append(provision.start)
     own: dict[str, list[int]] = {}
     for index, block in enumerate(document.blocks):
         own.setdefault(block.provision, []).append(index)
@@ -222,7 +226,10 @@ def _link_lead_ins(document: SourceDocument) -> None:
         mine = own.get(block.provision, [])
         position = mine.index(index)
         if position > 0:
-            candidate = mine[position - 1]
+            previous = document.blocks[mine[position - 1]]
+            # a wrap-up after the provision's children is not introduced by its intro
+            if not any(previous.end <= start < block.start for start in child_starts.get(block.provision, [])):
+                candidate = mine[position - 1]
         elif provision is not None:
             # walk up: the nearest ancestor with a block before this provision starts
             parent = by_id.get(provision.parent) if provision.parent else None

@@ -6,7 +6,8 @@ they are how XML reads local files (``<!ENTITY x SYSTEM "file:///etc/passwd">``)
 the network, or expands a few hundred bytes into gigabytes ("billion laughs"). Nothing is ever
 expanded or fetched; such a file gets a ``DocumentError`` saying what it declared.
 
-The dialect is told by the root element: ``<akomaNtoso>`` is Akoma Ntoso (format ``akn``); a
+The dialect is told by the root element: ``<akomaNtoso>`` is Akoma Ntoso (format ``akn``) in
+whichever namespace it declares (3.0 final, the ``.../akn/3.0/CSD13`` committee drafts, 2.0); a
 root in a USLM namespace (``http://xml.house.gov/schemas/uslm/1.0``, ``.../2.0``,
 ``http://schemas.gpo.gov/xml/uslm``: ``<lawDoc>``, ``<uscDoc>``, ``<pLaw>``, ``<cfrDoc>``, ...)
 or a ``<lawDoc>``/``<uscDoc>`` root is USLM (format ``uslm``).
@@ -23,8 +24,10 @@ XHTML for tables; elements of other namespaces are read as inline text):
   components are provisions too; so are a USLM preface, backMatter and legislativeHistory.
 - provision id: AKN ``eId``, else ``id``/``GUID``; USLM ``identifier``, else ``id``. Without
   one, a path from the parent's id: AKN ``sec_2__list_1__item_9`` (kind and position among
-  same-kind siblings), USLM ``/tV/s501/a`` (kind prefix and ``<num value>``). The builder
-  suffixes repeats (``~2``), so ids are unique and the same on every read.
+  same-kind siblings), USLM ``/tV/s501/a`` (kind prefix and ``<num value>``); one that would
+  equal an id written elsewhere in the file gets ``-noid``. The builder suffixes repeats
+  (``~2``: the file's own ids repeat across AKN components and in CFR definitions), so ids
+  are unique and the same on every read.
 - text: block elements (``<p>``, ``<intro>``, ``<content>``, ``<wrapUp>``, ``<chapeau>``,
   ``<continuation>``, ``<listIntroduction>``, ``<heading>`` outside a provision's own, ...)
   each end the paragraph before them; everything inside one is flattened to a single block of
@@ -58,8 +61,6 @@ from defusedxml.ElementTree import DefusedXMLParser
 from pipeline.framers.document import DocumentBuilder, DocumentError, SourceDocument, normalise_text
 
 AKN_NAMESPACE = "http://docs.oasis-open.org/legaldocml/ns/akn/3.0"
-# Committee drafts (".../akn/3.0/CSD13") and the pre-OASIS releases used other namespaces.
-_AKN_NAMESPACE_PREFIXES = (AKN_NAMESPACE, "http://www.akomantoso.org/")
 USLM_NAMESPACES = (
     "http://xml.house.gov/schemas/uslm/1.0",
     "http://xml.house.gov/schemas/uslm/2.0",
@@ -68,6 +69,7 @@ USLM_NAMESPACES = (
 XHTML_NAMESPACE = "http://www.w3.org/1999/xhtml"
 _DC = "http://purl.org/dc/elements/1.1/"
 _DCTERMS = "http://purl.org/dc/terms/"
+_METADATA_NAMESPACES = ("{" + _DC, "{" + _DCTERMS)
 
 # Real documents nest 10 to 20 levels; the walk is recursive, so a file nested thousands deep
 # (a way to crash a parser) is refused up front.
@@ -114,7 +116,7 @@ USLM = _Dialect(
     blocks=frozenset(
         "p content chapeau continuation text heading subheading note source sourceCredit "
         "authority enactingFormula enactingClause longTitle docTitle officialTitle caption "
-        "action actionDescription signature block li".split()
+        "action actionDescription signature block li docNumber congress session citableAs".split()
     ),
     skip=frozenset(
         "meta toc tocItem footnote sidenote page leftRunningHead rightRunningHead ear endMarker "
@@ -155,7 +157,7 @@ def read_xml(path: Path, data: bytes) -> SourceDocument:
         )
     _check_depth(path, root)
     builder = DocumentBuilder(path, data, dialect.format)
-    walker = _Walker(path, builder, dialect, namespace)
+    walker = _Walker(builder, dialect, namespace)
     if dialect is AKN:
         builder.title, builder.metadata = _akn_title_and_metadata(root, walker)
         walker.component_titles = _akn_component_titles(root, walker)
@@ -179,15 +181,16 @@ class _SafeParser(DefusedXMLParser):
 
     def __init__(self) -> None:
         super().__init__(target=TreeBuilder(), forbid_dtd=False, forbid_entities=True, forbid_external=True)
-        self.parser.StartDoctypeDeclHandler = self._doctype
+        self.parser.StartDoctypeDeclHandler = self._refuse_external_dtd
 
-    def _doctype(self, name, sysid, pubid, has_internal_subset) -> None:
+    # (not "_doctype": ElementTree's XMLParser already uses that attribute)
+    def _refuse_external_dtd(self, name, sysid, pubid, has_internal_subset) -> None:
         if sysid or pubid:
             raise DTDForbidden(name, sysid, pubid)
 
 
 def _parse(path: Path, data: bytes) -> Element:
-    if not data.strip() or data.strip() in (b"\xef\xbb\xbf",):
+    if not data.removeprefix(b"\xef\xbb\xbf").strip():
         raise DocumentError(f"{path}: the file is empty; give an Akoma Ntoso or USLM XML document")
     parser = _SafeParser()
     try:
@@ -248,8 +251,7 @@ def _split(tag) -> tuple[str, str]:
 class _Walker:
     """Walks the element tree in document order, driving the builder (see the module doc)."""
 
-    def __init__(self, path: Path, builder: DocumentBuilder, dialect: _Dialect, namespace: str) -> None:
-        self.path = path
+    def __init__(self, builder: DocumentBuilder, dialect: _Dialect, namespace: str) -> None:
         self.builder = builder
         self.dialect = dialect
         self.namespace = namespace
@@ -257,6 +259,7 @@ class _Walker:
         self.component_titles: dict[str, str] = {}  # AKN: component eId -> documentRef showAs
         self._parts: list[str] = []  # text of the paragraph being read
         self._ids: list[str] = []  # ids of the open provisions
+        self._explicit: set[str] = set()  # ids written in the document
 
     # -- element names -------------------------------------------------------------------------
 
@@ -267,13 +270,19 @@ class _Walker:
             return None
         if namespace == self.namespace or namespace == XHTML_NAMESPACE:
             return local
-        if self.dialect is AKN and namespace.startswith(_AKN_NAMESPACE_PREFIXES):
-            return local
         return None
 
     # -- walking -------------------------------------------------------------------------------
 
     def walk(self, root: Element) -> None:
+        # ids the document gives itself; a made-up path id must not take one of them first
+        attributes = ("eId", "id", "GUID") if self.dialect is AKN else ("identifier", "id")
+        self._explicit = {
+            normalise_text(element.get(attribute))
+            for element in root.iter()
+            for attribute in attributes
+            if element.get(attribute)
+        }
         self._inline(root)
         self._flush()
 
@@ -294,8 +303,15 @@ class _Walker:
 
     def _element(self, element: Element, position: int, of: int) -> None:
         name = self.name(element)
-        if name is None:  # comment, processing instruction or foreign markup: its text only
-            if isinstance(element.tag, str):
+        if name is None:  # foreign markup: its text only
+            if not isinstance(element.tag, str):
+                return  # a comment or processing instruction
+            if element.tag.startswith(_METADATA_NAMESPACES):
+                # <dc:type>Public Law</dc:type><docNumber>... in a USLM preface: one line each
+                self._flush()
+                self._inline(element)
+                self._flush()
+            else:
                 self._inline(element)
             return
         if name in self.dialect.skip:
@@ -348,16 +364,19 @@ class _Walker:
             if own:
                 return own
             segment = name if of == 1 else f"{name}_{position}"
-            return f"{self._ids[-1]}__{segment}" if self._ids else segment
-        own = element.get("identifier") or element.get("id")
-        if own:
-            return own
-        value = _SEGMENT_CHARS.sub("", num.get("value", "")) if num is not None else ""
-        if value:
-            segment = _USLM_PREFIX.get(name, "") + value
+            made = f"{self._ids[-1]}__{segment}" if self._ids else segment
         else:
-            segment = name if of == 1 else f"{name}{position}"
-        return f"{self._ids[-1] if self._ids else self.base}/{segment}"
+            own = element.get("identifier") or element.get("id")
+            if own:
+                return own
+            value = _SEGMENT_CHARS.sub("", num.get("value", "")) if num is not None else ""
+            if value:
+                segment = _USLM_PREFIX.get(name, "") + value
+            else:
+                segment = name if of == 1 else f"{name}{position}"
+            made = f"{self._ids[-1] if self._ids else self.base}/{segment}"
+        # an <item> without eId between item_8 and an item with eId item_9 would be "..._item_9"
+        return f"{made}-noid" if made in self._explicit else made
 
     def _has_content(self, component: Element) -> bool:
         return any(self.name(child) not in ("documentRef", "componentRef", None) for child in component)
