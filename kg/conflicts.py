@@ -74,5 +74,16 @@ def record_conflicts(store: PolicyStore) -> list[Conflict]:
             (conflict.iri, POL.conflictingRule, URIRef(conflict.prohibition.iri)),
             (conflict.iri, POL.conflictingRule, URIRef(conflict.other.iri)),
         ]
+        if conflict.override is not None:
+            # the text settles it ("notwithstanding", "subject to", an explicit policy override)
+            winner, loser = conflict.override
+            resolution = URIRef(f"{conflict.iri}/resolution")
+            triples += [
+                (conflict.iri, POL.resolvedBy, resolution),
+                (resolution, RDF.type, POL.Override),
+                (resolution, POL.winner, URIRef(winner)),
+                (resolution, POL.loser, URIRef(loser)),
+                (resolution, POL.basis, POL.ExplicitClause),
+            ]
     store.replace_graph(CONFLICTS_GRAPH, triples)
     return conflicts

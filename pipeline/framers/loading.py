@@ -29,12 +29,19 @@ class LoadReport:
         return lines
 
 
+# Repository boilerplate found while walking a folder is not a regulation (named explicitly, it loads).
+_BOILERPLATE = {"readme", "license", "licence", "source", "changelog", "contributing", "notice", "upstream_readme"}
+
+
 def documents_under(paths: list[Path]) -> list[Path]:
     """The files named, and every loadable file under the folders named, in a stable order."""
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found += sorted(p for p in path.rglob("*") if p.is_file() and _loadable(p))
+            found += sorted(
+                p for p in path.rglob("*")
+                if p.is_file() and _loadable(p) and p.stem.lower() not in _BOILERPLATE and not p.name.startswith(".")
+            )
         else:
             found.append(path)
     return found

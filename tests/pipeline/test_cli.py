@@ -376,13 +376,13 @@ def test_load_a_folder_keeps_going_past_bad_documents(tmp_path, capsys):
     folder.mkdir()
     (folder / "good.yaml").write_text((ROOT / "pipeline" / "examples" / "acme-conduct.yaml").read_text(encoding="utf-8"), encoding="utf-8")
     (folder / "bad.yaml").write_text("source: {id: bad}\nrules:\n  - id: r1\n    modality: forbidden\n", encoding="utf-8")
-    (folder / "notes.md").write_text("not loaded: no framer for Markdown yet", encoding="utf-8")
+    (folder / "notes.docx").write_text("not loaded: no framer for Word files", encoding="utf-8")
     store = ["--store", f"oxigraph:{tmp_path / 'store'}"]
-    code, out, err = run(["load", str(folder), str(folder / "notes.md"), *store], capsys)
+    code, out, err = run(["load", str(folder), str(folder / "notes.docx"), *store], capsys)
     assert code == EXIT_ERROR
     assert "good.yaml: loaded, 4 rules" in out
     assert "bad.yaml, line 4" in err and "modality" in err
-    assert "notes.md: no framer reads .md yet" in err
+    assert "notes.docx: no framer reads .docx" in err
     code, out, _ = run(["query", "-n", "documents", "-o", "csv", *store], capsys)
     assert "graph/acme-conduct" in out and "graph/bad" not in out
     code, out, _ = run(["load", str(folder / "good.yaml"), *store], capsys)

@@ -15,8 +15,9 @@ read: ``<head>`` (except ``<title>``), script, style, noscript, template, nav, s
 comments, and ``<header>``/``<footer>`` unless they sit inside an article, section or main (there
 they are the article's own heading, not the site's banner).
 
-eCFR pages (a ``div`` with class part, subpart, section or appendix) are read from those divs
-only, so the site's menus, table of contents and sidebars never reach the text:
+eCFR pages (a ``div`` with class part, subpart, subjgrp, section or appendix and an eCFR id,
+holding eCFR's ``data-hierarchy-metadata`` headings or ``p-...`` paragraph ids) are read from
+those divs only, so the site's menus, table of contents and sidebars never reach the text:
 
 - ``div.part#part-164`` -> id "Part 164", kind "part", label "PART 164" and title "SECURITY AND
   PRIVACY" as printed in the ``h1``; ``div.subpart#subpart-E`` -> "Part 164 Subpart E" (kind
@@ -49,7 +50,8 @@ Any other page is read from its ``<main>`` if it has one, else its ``<body>``:
   like a provision anchor ("art_5", "section-3") on the heading or its section; else a slug of
   the heading ("scope-and-purpose", kind "heading", title the heading, no label).
 - ``p``, ``dt``, ``dd``, ``pre``, captions and text directly in a ``div`` are blocks of the open
-  provision; two ``<br>`` in a row split a block; a table row is one block, cells joined by " | ".
+  provision; two ``<br>`` in a row split a block; a table row is one block, cells joined by
+  " | " (a table's caption is a block too).
 - each ``li`` of an ``ol``/``ul`` is a child provision of kind "point": its label is the one it
   prints ("(a) ...") or, in an ``ol``, its number by position, ``start``, ``value`` and ``type``
   (or list-style-type) as "(1)", "(a)", "(iv)"; a ``ul`` item has no label. Its id is the
@@ -80,7 +82,8 @@ _CHARSET_SCAN_BYTES = 8192
 _XML_ENCODING = re.compile(rb"""<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""", re.IGNORECASE)
 _META_CHARSET = re.compile(rb"""<meta\b[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
 # WHATWG: these labels are decoded as windows-1252 by every browser; pages rely on it (0x92 = ’).
-_AS_WINDOWS_1252 = {"latin_1", "iso8859-1", "ascii"}
+_AS_WINDOWS_1252 = {"iso8859-1", "ascii"}
+_BYTE_ORDER_MARKS = (b"\xff\xfe", b"\xfe\xff")
 
 
 def _declared_charset(data: bytes) -> str | None:
@@ -103,16 +106,21 @@ def _decode(path: Path, data: bytes) -> str:
     try:
         return decode_text(path, data)
     except DocumentError as exc:
-        not_utf8 = isinstance(exc.__cause__, UnicodeDecodeError) and not data.startswith((b"\xff\xfe", b"\xfe\xff"))
-        # A UTF-16/32 declaration without a byte-order mark is meaningless in HTML (the
-        # declaration itself was readable as ASCII); only ASCII-compatible codecs apply.
-        if not not_utf8 or codec_name is None or codec_name.startswith(("utf-16", "utf-32", "utf-8")):
-            if not_utf8 and codec_name is None:
-                raise DocumentError(f"{exc}, or declare its encoding in the page (<meta charset=\"windows-1252\">)") from exc
+        # Empty and binary files stay refused; only "not UTF-8" can be answered by the page's
+        # own declaration. A UTF-16/32 declaration without a byte-order mark cannot be true
+        # (the declaration itself was readable as ASCII), so only ASCII-based codecs apply.
+        if not isinstance(exc.__cause__, UnicodeDecodeError) or data.startswith(_BYTE_ORDER_MARKS):
             raise
+        if codec_name is None or codec_name.startswith(("utf-8", "utf-16", "utf-32")):
+            raise DocumentError(f"{exc}, or declare its real encoding in the page (<meta charset=\"windows-1252\">)") from exc
     codec_name = "cp1252" if codec_name in _AS_WINDOWS_1252 else codec_name
     try:
         return data.decode(codec_name)
+    except LookupError:  # a codec that is not a text encoding ("base64", "rot13")
+        raise DocumentError(
+            f"{path}: the page declares charset {declared!r}, which is not a text encoding; "
+            "correct its <meta charset> (e.g. utf-8 or windows-1252) or re-save it as UTF-8"
+        ) from None
     except UnicodeDecodeError as exc:
         if codec_name == "cp1252":  # five bytes are unassigned in cp1252; Latin-1 maps them all
             return data.decode("latin-1")
@@ -301,11 +309,11 @@ _KEYWORDS = {
 }
 _HEADING_KEYWORD = re.compile(
     r"^(?P<kw>article|art\.?|section|sec\.|chapter|part|subpart|title|annex|appendix|schedule|rule|recital|"
-    r"clause|division|book|regulation|paragraph)\s+(?P<num>[0-9]+[A-Za-z]?(?:[.\-][0-9A-Za-z]+)*|[IVXLC]+)(?=$|[\s.:—–-])",
+    r"clause|division|book|regulation|paragraph)\s+(?P<num>[0-9]+[A-Za-z]?(?:[.\-][0-9A-Za-z]+)*|(?-i:[IVXLC]+))(?=$|[\s.:—–-])",
     re.IGNORECASE,
 )
 _HEADING_SECTION_SIGN = re.compile(r"^(?P<label>§+\s*(?P<num>[0-9]+[A-Za-z]?(?:[.\-][0-9]+[A-Za-z]?)*))")
-_HEADING_BARE_NUMBER = re.compile(r"^(?P<num>[0-9]+(?:\.[0-9]+)*)\.?(?=\s)")
+_HEADING_BARE_NUMBER = re.compile(r"^(?P<num>[0-9]{1,3}(?:\.[0-9]+)*)\.?(?=\s)")
 _ANCHOR_ID = re.compile(r"^(?:art(?:icle)?|sec(?:tion)?|chap(?:ter)?|part|annex|para(?:graph)?|rec(?:ital)?|point|title)[-_.:]?[0-9]", re.IGNORECASE)
 _TITLE_SEPARATORS = " \t.:;,—–-|"
 _SLUG = re.compile(r"[^a-z0-9]+")
@@ -603,14 +611,19 @@ class _Reader:
                     break
 
     def table(self, element: _Element) -> None:
-        for row in _find_all(element, lambda e: e.tag == "tr" or e.tag == "table"):
+        for row in _find_all(element, lambda e: e.tag in ("tr", "table", "caption")):
             if row.tag == "table":  # a table nested outside any row: its own rows
                 self.table(row)
+                continue
+            if row.tag == "caption":
+                self.add_blocks(_text(row))
                 continue
             cells = [cell for cell in row.elements() if cell.tag in ("td", "th") and not _skipped(cell)]
             texts = [normalise_text(_text(cell)) for cell in cells]
             label = texts[0] if cells else ""
-            if len(cells) >= 2 and _PRINTED_LABEL.fullmatch(label + " ") and any(_HAS_WORD.search(t) for t in texts[1:]):
+            match = _PRINTED_LABEL.match(label)
+            is_label = match is not None and match.end() == len(label)
+            if len(cells) >= 2 and is_label and any(_HAS_WORD.search(t) for t in texts[1:]):
                 depth = self.builder.depth
                 parent = self.builder.current.id if self.builder.current else None
                 self.builder.open(_child_id(parent, label), "point", label=label)
@@ -643,7 +656,7 @@ class _Reader:
                     label, title = match.group(1), match.group(2) or None
             provision_id = self._ecfr_structure_id(kind, raw_id, citation)
         depth = self.builder.depth
-        self.builder.open(provision_id, kind, title=title or None, label=label)
+        self.builder.open(provision_id, "group" if kind == "subjgrp" else kind, title=title or None, label=label)
         self.flow(element, skip=heading)
         self.close_to(depth)
 
@@ -691,7 +704,7 @@ class _Reader:
             heading_text = normalise_text(_text(heading_element))
             rest = normalise_text(text)
             if rest[:1].islower():  # "Financial remuneration means ...": the heading is the subject
-                text = _text(own, omit[:1])
+                text = _text(own, tuple(e for e in (label_element,) if e is not None))
             else:
                 title = heading_text or None
                 # "Standard: Minimum necessary — When using ...": the dash joined heading and text
@@ -720,6 +733,10 @@ def read_html(path: Path, data: bytes) -> SourceDocument:
 
     ecfr_roots = list(_find_all(root, lambda e: _ecfr_kind(e) is not None and not _skipped(e)))
     ecfr_roots = [e for e in ecfr_roots if not any(_skipped(a) for a in _ancestors(e))]
+    # A "section" div alone is common markup; eCFR's headings carry hierarchy metadata and its
+    # paragraphs "p-<section>(...)" ids, so one of those must be there too.
+    if not any(_find(element, _ecfr_marked) for element in ecfr_roots):
+        ecfr_roots = []
     reader = _Reader(builder, ecfr=bool(ecfr_roots))
     if ecfr_roots:
         builder.title = re.sub(r"^eCFR\s*::\s*", "", page_title) or None
@@ -754,6 +771,10 @@ def read_html(path: Path, data: bytes) -> SourceDocument:
     if language:
         builder.metadata["language"] = language
     return builder.build()
+
+
+def _ecfr_marked(element: _Element) -> bool:
+    return "data-hierarchy-metadata" in element.attrs or (_ecfr_paragraph_id(element) or "")[:1].isdigit()
 
 
 def _ancestors(element: _Element):
