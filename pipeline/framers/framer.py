@@ -121,31 +121,32 @@ def _genus(sent) -> str | None:
         return None
     for token in sent.doc[means.i + 1 : sent.end]:
         if token.pos_ in ("NOUN", "PROPN") and token.dep_ not in ("compound", "amod"):
-            words = [c.lower_ for c in token.lefts if c.dep_ in ("compound",)]
-            return normalise_label(" ".join(words + [_head_word(token)]))
+            return _plain_label(token)
     return None
 
 
 def _such_as(doc, examples: dict[str, set[str]]) -> None:
-    """'gifts such as meals or tickets' -> meal and ticket under gift; likewise 'X, including Y'."""
+    """'gifts such as meals or tickets' -> meal and ticket under gift; likewise 'X, including Y'.
+
+    spaCy hangs "as" on the general noun with "such" under it (or just before it)."""
     for token in doc:
-        general = None
-        if token.lower_ == "such" and token.head.pos_ in ("NOUN", "PROPN"):
-            prep = next((c for c in token.children if c.lower_ == "as"), None)
-            general = token.head
-        elif token.lower_ == "including" and token.dep_ == "prep" and token.head.pos_ in ("NOUN", "PROPN"):
-            prep, general = token, token.head
-        else:
+        if token.pos_ not in ("NOUN", "PROPN"):
             continue
-        if prep is None:
-            continue
-        for item in prep.children:
-            if item.dep_ != "pobj" or item.pos_ not in ("NOUN", "PROPN"):
+        for prep in token.children:
+            if prep.dep_ != "prep":
                 continue
-            for member in [item, *[c for c in item.conjuncts if c.pos_ in ("NOUN", "PROPN")]]:
-                narrow, broad = _plain_label(member), _plain_label(general)
-                if narrow and broad and narrow != broad:
-                    examples[narrow].add(broad)
+            such_as = prep.lower_ == "as" and (
+                any(c.lower_ == "such" for c in prep.children) or (prep.i > 0 and doc[prep.i - 1].lower_ == "such")
+            )
+            if not (such_as or prep.lower_ == "including"):
+                continue
+            for item in prep.children:
+                if item.dep_ != "pobj" or item.pos_ not in ("NOUN", "PROPN"):
+                    continue
+                for member in [item, *[c for c in item.conjuncts if c.pos_ in ("NOUN", "PROPN")]]:
+                    narrow, broad = _plain_label(member), _plain_label(token)
+                    if narrow and broad and narrow != broad:
+                        examples[narrow].add(broad)
 
 
 def _plain_label(token) -> str:
