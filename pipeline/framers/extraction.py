@@ -69,6 +69,22 @@ EXCEPTION_CUES = (
 PURPOSE_CUES = ("for the purpose of", "for the purposes of", "in order to", "so as to")
 # Words that can never head a party: "it", "this", "there", "which".
 NOT_A_PARTY = {"it", "this", "that", "there", "which", "what", "who", "these", "those", "such"}
+# Nouns that name a part, kind or form of something: their "of"/"for" phrase belongs to the label.
+LIGHT_NOUNS = {
+    "set", "form", "category", "type", "kind", "nature", "request", "copy", "part", "list", "record",
+    "number", "amount", "level", "means", "notice", "statement", "summary", "description", "portion",
+}
+# Things that cannot bear a duty: a rule whose subject is one of them names no bearer.
+THING_NOUNS = {
+    "data", "information", "code", "contract", "agreement", "document", "documentation", "record",
+    "measure", "decision", "notice", "policy", "procedure", "system", "request", "consent",
+    "communication", "transfer", "processing", "assessment", "authorization", "authorisation",
+    "certification", "mechanism", "period", "amount", "fine", "fee", "rule", "law", "regulation",
+    "provision", "paragraph", "article", "section", "subpart", "part", "chapter", "list", "report",
+    "responsibility", "asset", "property", "account", "matter", "term", "condition", "requirement",
+    "statement", "plan", "safeguard", "standard", "specification", "implementation", "form", "copy",
+    "response", "disclosure", "use", "action", "activity", "practice", "purpose", "right", "obligation",
+}
 # Plurals the lemmatiser gets wrong for law ("data" -> "datum").
 KEEP_PLURAL = {"data", "media", "criteria", "means", "premises", "series", "species", "news", "goods", "damages", "costs"}
 # Subjects that are people or bodies: with "may" they are granted something.
@@ -77,7 +93,7 @@ AGENT_HINTS = re.compile(
     r"entity|entities|associate|body|bodies|board|commission|subject|individual|employee|"
     r"tenant|landlord|party|parties|we|you|he|she|they|i|officer|representative|provider|plan|"
     r"agency|court|secretary|team|director|manager|company|organisation|organization|recipient|"
-    r"lessee|lessor|buyer|seller|supplier|contractor|licensee|licensor|user|customer|owner)\b",
+    r"lessee|lessor|buyer|seller|supplier|contractor|licensee|licensor|user|customer|owner)s?\b",
     re.IGNORECASE,
 )
 
@@ -150,11 +166,24 @@ def extract_texts(
     frames = _lead_in_frames(nlp, lead_ins)
     out = []
     for text, lead_in, doc in zip(texts, lead_ins, nlp.pipe(texts, batch_size=64)):
+        frame = frames.get(lead_in) if lead_in else None
         statements = []
-        for sent in doc.sents:
-            statements += sentence_statements(sent, 0, frames.get(lead_in) if lead_in else None)
+        if not (frame is None and lead_in and conditional_lead_in(lead_in)):
+            for sent in doc.sents:
+                statements += sentence_statements(sent, 0, frame)
         out.append(statements)
     return out
+
+
+_CONDITIONAL_LEAD_IN = re.compile(
+    r"(?:\b(?:if|where|when|unless|provided that|in any case where|except if|only if)\b[^.;]*|\b(?:applies|apply))\s*[:—–-]+\s*$",
+    re.IGNORECASE,
+)
+
+
+def conditional_lead_in(text: str) -> bool:
+    """'Paragraph 1 shall not apply if one of the following applies:': its items are conditions, not rules."""
+    return bool(_CONDITIONAL_LEAD_IN.search(text))
 
 
 def _lead_in_frames(nlp, lead_ins) -> dict[str, "Frame | None"]:
@@ -173,7 +202,8 @@ def _lead_in_frames(nlp, lead_ins) -> dict[str, "Frame | None"]:
 class Frame:
     """What a lead-in ("Personal data shall be:", "X may disclose PHI as follows:") gives its items."""
 
-    def __init__(self, statement: Statement | None, text: str, wants_action: bool, wants_object: bool):
+    def __init__(self, statement: Statement | None, text: str, wants_action: bool, wants_object: bool, subject: str | None = None):
+        self.subject = subject  # "Personal data" of "Personal data shall be:"
         self.statement = statement
         self.text = text
         self.wants_action = wants_action  # "shall be:" - the items say what is done
@@ -188,7 +218,11 @@ def lead_in_frame(sent, base: int, text: str) -> Frame | None:
     rule = rules[0]
     lowered = text.lower()
     wants_object = "following" in lowered and (rule.object is None or "following" in rule.object or rule.action in ("engage in", "prohibit", "permit", "require"))
-    return Frame(rule, text, wants_action=rule.action in (None, "be"), wants_object=wants_object)
+    subject = _subject(sent.root)
+    return Frame(
+        rule, text, wants_action=rule.action in (None, "be"), wants_object=wants_object,
+        subject=_label(subject) if subject is not None else None,
+    )
 
 
 def sentence_statements(sent, base: int, frame: Frame | None, *, as_lead_in: bool = False) -> list[Statement]:
@@ -202,6 +236,15 @@ def sentence_statements(sent, base: int, frame: Frame | None, *, as_lead_in: boo
     statements = []
     for head in heads:
         reading = _modal_root(head) if head.tag_ == "MD" else _modality(head, as_lead_in)
+        if reading is None and head == sent.root:
+            # the first verb is no rule of its own; a verb coordinated with it may be one
+            shared = [c for c in head.children if c.dep_ in ("aux", "neg")]
+            for conj in head.children:
+                if conj.dep_ == "conj" and conj.pos_ in ("VERB", "AUX") and _subject(conj) is None and shared:
+                    reading = _modality(conj, as_lead_in, inherited=shared)
+                    if reading is not None:
+                        head = conj
+                        break
         if reading is None:
             continue
         modality, verb, negated_requirement = reading
@@ -242,7 +285,7 @@ def _from_frame(frame: Frame, sent, span: Span) -> Statement:
     )
     if frame.wants_action and base_rule.object is None:
         # "Personal data shall be: (a) processed lawfully": the lead-in's subject is what is acted on
-        statement.object, statement.bearer = base_rule.bearer, None
+        statement.object, statement.bearer = frame.subject, None
     root = sent.root
     if frame.wants_action and root.pos_ in ("VERB", "AUX") and root.tag_ in ("VBN", "VB", "VBG", "VBD"):
         statement.action = _verb_phrase(root)
@@ -281,13 +324,18 @@ def _clause_heads(sent) -> list:
     return heads
 
 
-def _modality(head, as_lead_in: bool = False):
-    """(modality, main verb, negated requirement) of a clause head, or None when it is no rule."""
-    children = list(head.children)
+def _modality(head, as_lead_in: bool = False, inherited=()):
+    """(modality, main verb, negated requirement) of a clause head, or None when it is no rule.
+
+    ``inherited`` are auxiliaries of a verb this one is coordinated with ("shall be responsible
+    for, and be able to demonstrate": "be able" has the "shall" of "be responsible")."""
+    children = list(head.children) + [token for token in inherited if token.dep_ in ("aux", "neg")]
     auxes = [c for c in children if c.dep_ in ("aux", "auxpass")]
     modal = next((c for c in auxes if c.lower_ in OBLIGATION_MODALS | PERMISSION_MODALS | {"need", "ought"}), None)
-    negated = any(c.dep_ == "neg" for c in children)
+    negated = _negated(head)
     subject = next((c for c in children if c.dep_ in ("nsubj", "nsubjpass", "expl")), None)
+    if subject is not None and subject.lower_ in ("nothing", "none"):
+        return None  # "Nothing in this section shall prevent ...": says what the text does not do
     no_subject = subject is not None and any(c.lower_ == "no" and c.dep_ == "det" for c in subject.children)
     lemma = head.lemma_.lower()
     word = head.lower_
@@ -316,7 +364,7 @@ def _modality(head, as_lead_in: bool = False):
                 (g for c in noun.children if c.dep_ == "prep" for g in c.children if g.dep_ == "pcomp"), None
             )
         main = complement or noun
-    elif lemma in ("have", "be", "need", "ought") and modal is None and any(c.dep_ == "xcomp" and c.pos_ == "VERB" for c in children):
+    elif lemma in ("have", "be", "need", "ought") and modal is None and any(c.dep_ == "xcomp" and c.pos_ == "VERB" for c in children) and not any(c.dep_ in ("acomp", "attr") for c in children):
         # "X has to notify", "X is to notify", "X needs to notify", "X ought to notify"
         complement = next(c for c in children if c.dep_ == "xcomp" and c.pos_ == "VERB")
         if lemma == "need" and negated:
@@ -325,9 +373,7 @@ def _modality(head, as_lead_in: bool = False):
             if any(c.dep_ == "aux" and c.lower_ in ("will", "would", "could") for c in children):
                 return None
             return ("prohibition" if negated else "obligation"), complement, False
-        if lemma == "need":
-            return "obligation", complement, False
-        return None
+        return None  # "need only": a duty narrowed, not a new one
     elif lemma in ("prohibit", "forbid", "require", "permit", "allow", "authorise", "authorize", "expect", "oblige", "entitle") and head.pos_ == "VERB" and modal is None:
         # "GitLab prohibits any activity that ...", "We expect each Team Member to read ..."
         if any(c.dep_ == "auxpass" for c in children):
@@ -345,7 +391,7 @@ def _modality(head, as_lead_in: bool = False):
             return kind, head, False
     if deontic_word is None and word in OBLIGATION_WORDS | PROHIBITION_WORDS | PERMISSION_WORDS and head.tag_ == "VBN":
         deontic_word = word
-    if lemma == "be" and main is head:
+    if lemma == "be" and main == head:
         # "shall be able to demonstrate": the duty is to demonstrate
         able = next((c for c in children if c.dep_ == "acomp" and c.lower_ == "able"), None)
         if able is not None:
@@ -366,10 +412,11 @@ def _modality(head, as_lead_in: bool = False):
         if negated and head.pos_ == "VERB" and subject is not None and AGENT_HINTS.search(subject.text):
             return "prohibition", main, False
         return None
-    if modal_word == "need" or (modal_word == "ought"):
-        if negated:
-            return "obligation", main, True
-        return "obligation", main, False
+    if modal_word == "need":
+        # "need not": a duty lifted; "need only": a duty narrowed. Neither is a rule of its own.
+        return ("obligation", main, True) if negated else None
+    if modal_word == "ought":
+        return ("prohibition" if negated else "obligation"), main, False
 
     if deontic_word is not None:
         base = (
@@ -377,7 +424,7 @@ def _modality(head, as_lead_in: bool = False):
             else "prohibition" if deontic_word in PROHIBITION_WORDS
             else "permission"
         )
-        if deontic_word in ("liable", "responsible") and main is head:
+        if deontic_word in ("liable", "responsible") and main == head:
             return None  # "shall be liable for": a state, not a duty to act
         if negated:
             if base == "obligation":
@@ -390,6 +437,8 @@ def _modality(head, as_lead_in: bool = False):
         return base, main, False
 
     # a modal auxiliary on the clause head
+    if lemma in ("require", "need", "involve") and main == head and subject is not None and not _agentive(subject):
+        return None  # "Such a transfer shall not require any authorisation": what it takes, not a duty
     if as_lead_in and lemma == "be" and not any(c.dep_ in ("acomp", "attr", "prep") for c in children):
         # "Personal data shall be:" - the items say what it shall be
         return ("prohibition" if negated else "obligation" if modal_word in OBLIGATION_MODALS else "permission"), head, False
@@ -407,12 +456,26 @@ def _modality(head, as_lead_in: bool = False):
     return "permission", main, False
 
 
+def _negated(head) -> bool:
+    """'not', 'never', 'no longer', 'in no event', 'at no time', 'under no circumstances'."""
+    for child in head.children:
+        if child.dep_ == "neg" or child.lower_ == "never":
+            return True
+        if child.dep_ == "advmod" and child.lower_ == "longer" and any(g.lower_ == "no" for g in child.children):
+            return True
+        if child.dep_ == "prep" and any(
+            g.dep_ == "pobj" and any(d.lower_ == "no" and d.dep_ == "det" for d in g.children) for g in child.children
+        ):
+            return True
+    return False
+
+
 def _modal_root(head):
     """'the controller shall without undue delay ... notify': the parser makes "shall" the root."""
     verb = next((c for c in head.children if c.dep_ in ("conj", "xcomp", "ccomp") and c.pos_ in ("VERB", "AUX")), None)
     if verb is None:
         return None
-    negated = any(c.dep_ == "neg" for c in head.children) or any(c.dep_ == "neg" for c in verb.children)
+    negated = _negated(head) or _negated(verb)
     word = head.lower_
     if word in ("need",) and negated:
         return "obligation", verb, True
@@ -436,7 +499,7 @@ def _skip_intro(sent) -> int:
 
 def _constitutive(head, main) -> bool:
     lemma = head.lemma_.lower()
-    if lemma in CONSTITUTIVE_VERBS and main is head:
+    if lemma in CONSTITUTIVE_VERBS and main == head:
         # "shall apply", "shall mean"; but "shall take measures" is a duty
         if lemma == "take":
             return any(c.dep_ == "dobj" and c.lemma_ in ("effect", "place") for c in head.children)
@@ -445,15 +508,30 @@ def _constitutive(head, main) -> bool:
         if lemma == "include" and not any(c.dep_ == "auxpass" for c in head.children):
             return True
         return True
-    if lemma == "be" and main is head and not any(c.dep_ == "auxpass" for c in head.children):
+    if lemma == "be" and main == head and not any(c.dep_ == "auxpass" for c in head.children):
         # copula: "shall be lawful", "shall be without prejudice", "shall be void"; but
         # "shall be able to X" is a duty to be able.
         if any(c.dep_ == "acomp" and c.lower_ == "able" for c in head.children):
             return False
         return True
-    if head.pos_ in ("ADJ", "NOUN") and main is head:
+    if head.pos_ in ("ADJ", "NOUN") and main == head:
         return head.lower_ != "able" and not any(c.dep_ == "xcomp" for c in head.children)
     return False
+
+
+def _agentive(subject) -> bool:
+    """Does the subject name a party (a person, body or role) rather than a thing or an act?
+
+    Unknown nouns count as parties ("Landlord", "Vendors"); things are recognised by a short list
+    and by the suffixes of abstract nouns ("documentation", "assessment", "processing")."""
+    if subject.pos_ == "PRON":
+        return subject.lower_ in ("we", "you", "they", "he", "she", "i", "who")
+    if subject.pos_ == "PROPN" or AGENT_HINTS.fullmatch(subject.lower_):
+        return True
+    lemma = subject.lemma_.lower()
+    if lemma in THING_NOUNS or subject.lower_ in THING_NOUNS:
+        return False
+    return not lemma.endswith(("tion", "sion", "ment", "ity", "ance", "ence", "ness", "ing", "sis", "ure", "ism", "ency"))
 
 
 def _epistemic(head, subject) -> bool:
@@ -480,18 +558,19 @@ def _fill_roles(statement: Statement, verb, head) -> None:
     subject = _subject(verb) or _subject(head)
     clause = head
     # "X has the right to obtain": climb from the deontic word to the clause that has the subject
-    while subject is None and clause.dep_ in ("xcomp", "pcomp", "acl", "relcl", "prep", "ccomp", "dobj", "attr", "conj") and clause.head is not clause:
+    while subject is None and clause.dep_ in ("xcomp", "pcomp", "acl", "relcl", "prep", "ccomp", "dobj", "attr", "conj") and clause.head != clause:
         clause = clause.head
         subject = _subject(clause)
     passive = any(c.dep_ == "auxpass" for c in verb.children)
-    if verb is head and verb.lower_ in PROHIBITION_WORDS | PERMISSION_WORDS | OBLIGATION_WORDS and passive:
+    if verb == head and verb.lower_ in PROHIBITION_WORDS | PERMISSION_WORDS | OBLIGATION_WORDS and passive:
         # "Processing of special categories of personal data shall be prohibited": the subject is the act
         if subject is not None:
             _nominal_roles(statement, subject)
         else:
             statement.action = verb.lemma_.lower()
         return
-    if verb is head and verb.pos_ == "VERB" and verb.lemma_ in _ACT_VERBS and not passive:
+    has_modal = any(c.dep_ == "aux" and c.tag_ == "MD" for c in head.children)
+    if verb == head and verb.pos_ == "VERB" and verb.lemma_ in _ACT_VERBS and not passive and not has_modal:
         # "GitLab prohibits any activity by Team Members", "We expect each Team Member to read ..."
         direct = next((c for c in verb.children if c.dep_ == "dobj"), None)
         complement = next((c for c in verb.children if c.dep_ in ("xcomp", "ccomp") and c.pos_ == "VERB"), None)
@@ -506,12 +585,14 @@ def _fill_roles(statement: Statement, verb, head) -> None:
             _nominal_roles(statement, direct)
         return
     statement.action = _verb_phrase(verb)
-    if subject is not None and subject.dep_ == "nsubjpass" and passive:
+    if subject is not None and passive and (subject.dep_ == "nsubjpass" or subject.head != verb):
+        # "Personal data shall be erased by the controller", "People are to be treated with dignity"
         statement.object = _label(subject)
         agent = _agent(verb)
         statement.bearer = _label(agent) if agent is not None else None
         return
-    if subject is not None and subject.lower_ not in NOT_A_PARTY:
+    if subject is not None and subject.lower_ not in NOT_A_PARTY and _agentive(subject):
+        # a thing as subject ("That documentation shall enable ...") binds whoever keeps it: no bearer named
         statement.bearer = _label(subject)
     direct = _direct_object(verb)
     if direct is not None:
@@ -652,6 +733,13 @@ def _label(token) -> str:
         if child.dep_ in ("compound", "amod", "nmod", "npadvmod") or (child.dep_ == "nummod" and False):
             words.append(" ".join(t.lower_ for t in child.subtree if not t.is_punct and t.dep_ not in ("det", "predet", "poss", "case")))
     words.append(_head_word(token))
+    if token.lemma_.lower() in LIGHT_NOUNS:
+        # "request for consent", "substitute form of notice": the head alone says too little
+        of = next((c for c in token.children if c.dep_ == "prep" and c.lower_ in ("of", "for")), None)
+        pobj = next((g for g in of.children if g.dep_ == "pobj"), None) if of is not None else None
+        if pobj is not None and pobj.pos_ in ("NOUN", "PROPN"):
+            inner = [c.lower_ for c in pobj.lefts if c.dep_ in ("compound", "amod")]
+            words.append(" ".join([of.lower_, *inner, pobj.lower_]))
     # "controller or processor": keep coordinated heads, they share the duty
     for child in token.children:
         if child.dep_ == "conj" and child.pos_ in ("NOUN", "PROPN"):

@@ -49,6 +49,7 @@ from kg.store import PolicyStore, graph_iri
 from pipeline.framers.document import SourceDocument
 from pipeline.framers.extraction import (
     _head_word,
+    conditional_lead_in,
     lead_in_frame,
     load_model,
     sentence_statements,
@@ -100,6 +101,8 @@ def extract_document(document: SourceDocument, nlp) -> tuple[list[tuple[Statemen
     distributed = {index for index, frame in frames.items() if frame is not None}
     for index, (block, doc) in enumerate(zip(document.blocks, docs)):
         frame = frames.get(block.lead_in) if block.lead_in is not None else None
+        if frame is None and block.lead_in is not None and conditional_lead_in(document.block_text(document.blocks[block.lead_in])):
+            continue  # the items of "... if one of the following applies:" are conditions
         sents = list(doc.sents)
         for position, sent in enumerate(sents):
             if index in distributed and position == len(sents) - 1:
