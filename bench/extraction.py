@@ -106,6 +106,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from kg.labels import normalise_label  # noqa: E402 (after the path set-up above)
+from pipeline.framers.extraction import infer_bearers  # noqa: E402
 
 MODALITIES = ("obligation", "prohibition", "permission")  # = pipeline.framers.statements.MODALITIES
 PARSERS = ("spacy", "patterns")
@@ -828,6 +829,16 @@ def read_gold(path: Path) -> list[dict[str, Any]]:
     return units
 
 
+_GROUP = re.compile(r"^(Article \d+|\d+\.\d+)")
+
+
+def gold_group(unit: dict[str, Any]) -> str:
+    """The article (GDPR), section (HIPAA) or heading (GitLab) of a gold unit."""
+    provision = unit.get("provision") or ""
+    match = _GROUP.match(provision)
+    return f"{unit.get('source')}|{match.group(1) if match else provision}"
+
+
 def run_gold(args: argparse.Namespace, predict: Predictor, errors: list[str]) -> dict[str, Any]:
     if not args.gold.is_file():
         return {"skipped": f"{args.gold} is absent"}
@@ -850,6 +861,11 @@ def run_gold(args: argparse.Namespace, predict: Predictor, errors: list[str]) ->
             errors.append(f"gold/{parser}: {traceback.format_exc(limit=3)}")
             results[parser] = {"error": traceback.format_exc(limit=1).strip().splitlines()[-1]}
             continue
+        if parser == "spacy" and not args.no_infer_bearers:
+            # as the Framer does on documents: a rule naming no bearer takes its article's/section's
+            flat = [s for found in statements for s in found]
+            groups = [gold_group(u) for u, found in zip(units, statements) for _ in found]
+            infer_bearers(flat, groups)
         predictions = [[r for r in map(statement_rule, found) if r] for found in statements]
         per_source = {}
         for source in sources:
@@ -879,6 +895,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--gold", type=Path, default=DEFAULT_GOLD, help="our gold set (JSON lines)")
     parser.add_argument("--predictor", default=DEFAULT_PREDICTOR, help="MODULE:FUNCTION with extract_texts' signature")
     parser.add_argument("--out", type=Path, help="also write the JSON here")
+    parser.add_argument("--no-infer-bearers", action="store_true", help="gold: score bearers as the sentence alone gives them")
     args = parser.parse_args(argv)
     args.parsers = [p.strip() for p in args.parsers.split(",") if p.strip()]
     for p in args.parsers:

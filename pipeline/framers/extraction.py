@@ -59,7 +59,7 @@ EPISTEMIC_VERBS = {
 CONDITION_CUES = (
     "if", "where", "when", "whenever", "in the case of", "in case of", "in the event of",
     "in the event that", "provided that", "providing that", "to the extent that", "to the extent",
-    "insofar as", "in so far as", "as long as", "so long as", "only if", "once", "upon",
+    "insofar as", "in so far as", "as long as", "so long as", "only if", "once", "in the absence of",
 )
 EXCEPTION_CUES = (
     "unless", "except", "except for", "except as", "except where", "except when", "except that",
@@ -204,10 +204,18 @@ class Frame:
 
     def __init__(self, statement: Statement | None, text: str, wants_action: bool, wants_object: bool, subject: str | None = None):
         self.subject = subject  # "Personal data" of "Personal data shall be:"
+        # "... in any case where:" makes each item a condition; "... except if:" an exception
+        self.item_role = (
+            "condition" if _CONDITION_END.search(text) else "exception" if _EXCEPTION_END.search(text) else None
+        )
         self.statement = statement
         self.text = text
         self.wants_action = wants_action  # "shall be:" - the items say what is done
         self.wants_object = wants_object  # "The following practices shall be prohibited:"
+
+
+_CONDITION_END = re.compile(r"\b(?:where|if|when|whenever|provided that|in any case where|in the case of)\s*[:—–-]+\s*$", re.IGNORECASE)
+_EXCEPTION_END = re.compile(r"\b(?:unless|except|except if|except where|except when|except that|to the extent that|other than)\s*[:—–-]+\s*$", re.IGNORECASE)
 
 
 def lead_in_frame(sent, base: int, text: str) -> Frame | None:
@@ -234,6 +242,7 @@ def sentence_statements(sent, base: int, frame: Frame | None, *, as_lead_in: boo
         return [definition]
     heads = _clause_heads(sent)
     statements = []
+    verbs: dict[int, object] = {}
     for head in heads:
         reading = _modal_root(head) if head.tag_ == "MD" else _modality(head, as_lead_in)
         if reading is None and head == sent.root:
@@ -253,6 +262,7 @@ def sentence_statements(sent, base: int, frame: Frame | None, *, as_lead_in: boo
             continue
         statement = Statement(kind="rule", sentence=span, modality=modality)
         _fill_roles(statement, verb, head)
+        verbs[id(statement)] = verb
         if statement.action == "be" and statement.modality == "obligation" and as_lead_in is False and frame is None:
             pass
         statements.append(statement)
@@ -262,6 +272,8 @@ def sentence_statements(sent, base: int, frame: Frame | None, *, as_lead_in: boo
         if statement.modality is None:
             continue
         statement.conditions, statement.exceptions = _clauses(sent, base)
+        if statement.modality == "prohibition" and id(statement) in verbs:
+            statement.exceptions += _without_exceptions(verbs[id(statement)], base)
         statement.references = find_references(text)
         statement.thresholds = find_thresholds(text)
         statement.purpose = _purpose(text)
@@ -269,6 +281,12 @@ def sentence_statements(sent, base: int, frame: Frame | None, *, as_lead_in: boo
             statement.lead_in = frame.text
             statement.conditions = frame.statement.conditions + statement.conditions
             statement.exceptions = frame.statement.exceptions + statement.exceptions
+            if frame.item_role is not None:
+                # "... in any case where: (a) the processing is carried out by a public authority;"
+                item = text.rstrip(" ;,.")
+                item = re.sub(r"[;,]\s*(?:or|and)$", "", item).rstrip(" ;,.")
+                item_span = Span(span.start, span.start + len(item), item)
+                (statement.conditions if frame.item_role == "condition" else statement.exceptions).append(item_span)
     return [s for s in statements if s.modality or s.negated_requirement or s.kind == "definition"]
 
 
@@ -550,6 +568,38 @@ def _epistemic(head, subject) -> bool:
 
 
 # ------------------------------------------------------------------------------------------------
+# Implicit bearers
+
+
+def infer_bearers(statements: list[Statement], groups: list[str]) -> int:
+    """Give rules that name no bearer the party that bears most rules of their group; returns how many.
+
+    Passive duties ("Personal data shall be processed lawfully", "The information may be provided
+    orally") bind whoever the surrounding provisions bind: the most frequent explicit bearer in the
+    same group (the caller's choice: an article or section), else in the whole input. Coordinated
+    bearers ("controller or processor") count for each party. Left alone when nothing names one.
+    """
+    from collections import Counter
+
+    per_group: dict[str, Counter] = {}
+    overall: Counter = Counter()
+    for statement, group in zip(statements, groups):
+        if statement.kind == "rule" and statement.modality and statement.bearer and not statement.bearer_inferred:
+            per_group.setdefault(group, Counter())[statement.bearer] += 1
+            overall[statement.bearer] += 1
+    filled = 0
+    for statement, group in zip(statements, groups):
+        if statement.kind != "rule" or not statement.modality or statement.bearer:
+            continue
+        counts = per_group.get(group) or overall
+        if counts:
+            statement.bearer = max(sorted(counts), key=counts.__getitem__)
+            statement.bearer_inferred = True
+            filled += 1
+    return filled
+
+
+# ------------------------------------------------------------------------------------------------
 # Roles
 
 
@@ -784,33 +834,71 @@ def singular(word: str) -> str:
 
 
 def _clauses(sent, base: int) -> tuple[list[Span], list[Span]]:
-    """Conditions and exceptions: the clause or phrase each cue word opens, verbatim."""
-    conditions: list[Span] = []
-    exceptions: list[Span] = []
-    taken: list[tuple[int, int]] = []
+    """Conditions and exceptions: the clause or phrase each cue word opens, verbatim.
+
+    A cue that opens the sentence ("Where ..., the controller shall") runs up to the main
+    clause's subject; elsewhere the clause is the cue's subtree in the parse. A clause stops
+    before a later cue that follows a comma ("provided that X, except to the extent that Y").
+    """
+    doc = sent.doc
     tokens = list(sent)
     lowered = [t.lower_ for t in tokens]
+    found = []
     for position, token in enumerate(tokens):
-        for cues, out in ((EXCEPTION_CUES, exceptions), (CONDITION_CUES, conditions)):
+        for cues, kind in ((EXCEPTION_CUES, "exception"), (CONDITION_CUES, "condition")):
             cue = _cue_at(lowered, position, cues)
             if cue is None:
                 continue
-            if any(start <= token.i < end for start, end in taken):
-                break
-            if cue in ("when", "once", "upon", "save") and not _opens_clause(token):
+            if cue in ("when", "once", "save") and not _opens_clause(token):
                 continue
+            if cue == "other than" and position > 0 and not tokens[position - 1].is_punct:
+                continue  # "any considerations other than X" names a thing, it does not except a case
             if cue == "notwithstanding":
-                continue  # an override of a provision, recorded as a reference
-            last = _clause_end(token, len(cue.split()))
-            span_tokens = sent.doc[token.i : last + 1]
-            text = span_tokens.text.rstrip(" ,;:.")
-            if len(text.split()) < 2:
-                continue
-            start = base + span_tokens.start_char
-            out.append(Span(start, start + len(text), text))
-            taken.append((token.i, last + 1))
+                break  # an override of a provision, recorded as a reference
+            found.append((token, cue, kind))
             break
+    subject = _subject(sent.root)
+    subject_start = min(t.i for t in subject.subtree) if subject is not None else None
+    first = sent.start + _skip_intro(sent)
+    conditions: list[Span] = []
+    exceptions: list[Span] = []
+    covered_until = -1
+    for number, (token, cue, kind) in enumerate(found):
+        if token.i <= covered_until:
+            continue
+        if token.i == first and subject_start is not None and subject_start > token.i + len(cue.split()):
+            last = subject_start - 1
+        else:
+            last = _clause_end(token, len(cue.split()))
+        for later, _, _ in found[number + 1 :]:
+            if token.i < later.i <= last and doc[later.i - 1].text in (",", ";"):
+                last = later.i - 1
+                break
+        while last + 1 < sent.end and doc[token.i : last + 1].text.count("(") > doc[token.i : last + 1].text.count(")") and doc[last + 1].text == ")":
+            last += 1
+        begin = token.i - 1 if token.i > sent.start and doc[token.i - 1].lower_ == "only" else token.i
+        span_tokens = doc[begin : last + 1]
+        text = span_tokens.text.rstrip(" ,;:.—–-")
+        if len(text.split()) <= len(cue.split()) or len(text.split()) < 2:
+            continue
+        start = base + span_tokens.start_char
+        (conditions if kind == "condition" else exceptions).append(Span(start, start + len(text), text))
+        covered_until = last
     return conditions, exceptions
+
+
+def _without_exceptions(verb, base: int) -> list[Span]:
+    """'shall not engage another processor without prior authorisation': the ban yields to the authorisation."""
+    out = []
+    for head in [verb, *[c for c in verb.children if c.dep_ == "conj"]]:
+        for child in head.children:
+            if child.dep_ == "prep" and child.lower_ == "without":
+                tokens = list(child.subtree)
+                span = child.doc[tokens[0].i : tokens[-1].i + 1]
+                text = span.text.rstrip(" ,;:.")
+                if len(text.split()) >= 2:
+                    out.append(Span(base + span.start_char, base + span.start_char + len(text), text))
+    return out
 
 
 def _cue_at(lowered: list[str], position: int, cues) -> str | None:

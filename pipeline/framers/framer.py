@@ -50,6 +50,7 @@ from pipeline.framers.document import SourceDocument
 from pipeline.framers.extraction import (
     _head_word,
     conditional_lead_in,
+    infer_bearers,
     lead_in_frame,
     load_model,
     sentence_statements,
@@ -114,7 +115,18 @@ def extract_document(document: SourceDocument, nlp) -> tuple[list[tuple[Statemen
                 elif statement.modality:
                     rules.append((statement, block.provision))
         _such_as(doc, examples)
+    infer_bearers([s for s, _ in rules], [_top_provision(document, p) for _, p in rules])
     return rules, definitions, examples
+
+
+def _top_provision(document: SourceDocument, provision_id: str) -> str:
+    """The article or section a provision belongs to: the group whose rules lend it a bearer."""
+    current = document.provision(provision_id)
+    while current is not None:
+        if current.kind in ("article", "section", "regulation", "rule") or current.parent is None:
+            return current.id
+        current = document.provision(current.parent)
+    return provision_id
 
 
 def _genus(sent) -> str | None:

@@ -53,4 +53,5 @@ class Statement:
     definition: str | None = None  # definitions: the defining text, verbatim
     lead_in: str | None = None  # list items: the lead-in that was distributed to this item
     negated_requirement: bool = False  # "shall not be required to", "need not": no duty, no ban
+    bearer_inferred: bool = False  # the bearer comes from the surrounding rules, not this sentence
     genus: str | None = None  # definitions: the broader concept ("processor" means "a ... person")
