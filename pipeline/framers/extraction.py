@@ -69,6 +69,12 @@ EXCEPTION_CUES = (
 PURPOSE_CUES = ("for the purpose of", "for the purposes of", "in order to", "so as to")
 # Words that can never head a party: "it", "this", "there", "which".
 NOT_A_PARTY = {"it", "this", "that", "there", "which", "what", "who", "these", "those", "such"}
+# "shall be accurate": adjectives that state a requirement, unlike "shall be lawful / void / liable".
+REQUIRED_QUALITIES = {
+    "accurate", "adequate", "appropriate", "available", "accessible", "clear", "complete", "concise",
+    "consistent", "transparent", "intelligible", "easy", "secure", "confidential", "proportionate",
+    "compatible", "current", "legible", "visible", "truthful", "honest", "fair",
+}
 # Nouns that name a part, kind or form of something: their "of"/"for" phrase belongs to the label.
 LIGHT_NOUNS = {
     "set", "form", "category", "type", "kind", "nature", "request", "copy", "part", "list", "record",
@@ -305,7 +311,12 @@ def _from_frame(frame: Frame, sent, span: Span) -> Statement:
         # "Personal data shall be: (a) processed lawfully": the lead-in's subject is what is acted on
         statement.object, statement.bearer = frame.subject, None
     root = sent.root
-    if frame.wants_action and root.pos_ in ("VERB", "AUX") and root.tag_ in ("VBN", "VB", "VBG", "VBD"):
+    if frame.wants_action and root.pos_ == "ADJ":
+        # "Personal data shall be: (c) adequate, relevant and limited to what is necessary"
+        adjectives = [root.lower_, *[c.lower_ for c in root.conjuncts if c.pos_ == "ADJ"]]
+        listed = ", ".join(adjectives[:-1]) + " and " + adjectives[-1] if len(adjectives) > 1 else adjectives[0]
+        statement.action = f"be {listed}"
+    elif frame.wants_action and root.pos_ in ("VERB", "AUX") and root.tag_ in ("VBN", "VB", "VBG", "VBD"):
         statement.action = _verb_phrase(root)
         direct = _direct_object(root)
         if direct is not None:
@@ -403,7 +414,8 @@ def _modality(head, as_lead_in: bool = False, inherited=()):
                 "authorize": "permission", "entitle": "permission",
             }[lemma]
             if negated:
-                kind = {"obligation": None, "permission": "prohibition", "prohibition": None}[kind]
+                # "This does not prohibit a Team Member from receiving ...": a permission
+                kind = {"obligation": None, "permission": "prohibition", "prohibition": "permission"}[kind]
                 if kind is None:
                     return None
             return kind, head, False
@@ -520,7 +532,10 @@ def _constitutive(head, main) -> bool:
     if lemma in CONSTITUTIVE_VERBS and main == head:
         # "shall apply", "shall mean"; but "shall take measures" is a duty
         if lemma == "take":
-            return any(c.dep_ == "dobj" and c.lemma_ in ("effect", "place") for c in head.children)
+            # "shall take effect": constitutive; "A transfer ... may take place where ...": the act is allowed
+            if any(c.dep_ == "dobj" and c.lemma_ == "place" for c in head.children):
+                return not any(c.dep_ == "aux" and c.lower_ == "may" for c in head.children)
+            return any(c.dep_ == "dobj" and c.lemma_ == "effect" for c in head.children)
         if lemma == "consider" and not any(c.dep_ == "auxpass" for c in head.children):
             return False  # "the controller shall consider": a duty to weigh something
         if lemma == "include" and not any(c.dep_ == "auxpass" for c in head.children):
@@ -531,6 +546,10 @@ def _constitutive(head, main) -> bool:
         # "shall be able to X" is a duty to be able.
         if any(c.dep_ == "acomp" and c.lower_ == "able" for c in head.children):
             return False
+        # "must be consistent with the authorization", "shall be accurate": a quality someone must ensure
+        modal = next((c.lower_ for c in head.children if c.dep_ == "aux" and c.tag_ == "MD"), None)
+        if modal in ("must", "should") or any(c.dep_ == "acomp" and c.lower_ in REQUIRED_QUALITIES for c in head.children):
+            return not any(c.dep_ == "acomp" for c in head.children)
         return True
     if head.pos_ in ("ADJ", "NOUN") and main == head:
         return head.lower_ != "able" and not any(c.dep_ == "xcomp" for c in head.children)
@@ -626,6 +645,12 @@ def _fill_roles(statement: Statement, verb, head) -> None:
         complement = next((c for c in verb.children if c.dep_ in ("xcomp", "ccomp") and c.pos_ == "VERB"), None)
         if direct is not None and complement is None:
             complement = next((c for c in direct.children if c.dep_ == "xcomp" and c.pos_ == "VERB"), None)
+        if complement is None:
+            # "prohibits X from taking Y", "does not prohibit X from receiving Y"
+            complement = next(
+                (g for c in verb.children if c.dep_ == "prep" and c.lower_ == "from" for g in c.children if g.dep_ == "pcomp"),
+                None,
+            )
         if complement is not None:
             statement.bearer = _label(direct) if direct is not None else _label(_subject(complement)) if _subject(complement) is not None else None
             statement.action = _verb_phrase(complement)
@@ -634,6 +659,15 @@ def _fill_roles(statement: Statement, verb, head) -> None:
         elif direct is not None:
             _nominal_roles(statement, direct)
         return
+    if verb.lemma_ == "take" and any(c.dep_ == "dobj" and c.lemma_ == "place" for c in verb.children) and subject is not None:
+        _nominal_roles(statement, subject)  # "A transfer of personal data may take place"
+        return
+    effort = next((c for c in verb.children if c.dep_ == "dobj" and c.lemma_ == "effort"), None)
+    if effort is not None:
+        # "must make reasonable efforts to limit X": the duty is to limit X
+        goal = next((c for c in effort.children if c.dep_ in ("acl", "relcl", "xcomp") and c.pos_ == "VERB"), None)
+        if goal is not None:
+            verb = goal
     statement.action = _verb_phrase(verb)
     if subject is not None and passive and (subject.dep_ == "nsubjpass" or subject.head != verb):
         # "Personal data shall be erased by the controller", "People are to be treated with dignity"
@@ -776,6 +810,8 @@ def _nominal_roles(statement: Statement, noun) -> None:
 
 def _label(token) -> str:
     """Canonical label of the noun phrase headed by ``token``: modifiers kept, head lemmatised, no articles."""
+    if token.lower_ in ("that", "which", "who") and token.head.dep_ == "relcl":
+        return _label(token.head.head)  # "a requirement that must be followed": the requirement
     if token.pos_ == "PRON":
         return token.lower_
     words = []
@@ -805,6 +841,8 @@ def _label(token) -> str:
 def _head_word(token) -> str:
     """The head noun in the singular: 'suppliers' -> 'supplier', 'Team Members' -> 'member'; 'data' stays."""
     word = token.lower_
+    if word == "people":
+        return "person"
     if word in KEEP_PLURAL or (token.tag_ not in ("NNS", "NNPS") and not _is_plural_name(token)):
         return word
     if token.tag_ == "NNS" and token.lemma_.lower() != word:
