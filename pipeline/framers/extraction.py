@@ -42,7 +42,7 @@ PERMISSION_MODALS = {"may", "can"}
 # "X is required to", "X shall be entitled to" ...: the adjective or participle decides.
 OBLIGATION_WORDS = {"required", "obliged", "obligated", "bound", "expected", "responsible", "liable"}
 PROHIBITION_WORDS = {"prohibited", "forbidden", "barred", "precluded", "banned", "restricted"}
-PERMISSION_WORDS = {"permitted", "entitled", "allowed", "authorised", "authorized", "free", "eligible"}
+PERMISSION_WORDS = {"permitted", "entitled", "allowed", "authorised", "authorized", "free", "eligible", "empowered"}
 # Verbs that say what a text is or does, not what anyone must do.
 CONSTITUTIVE_VERBS = {
     "apply", "mean", "include", "deem", "construe", "consider", "constitute", "enter", "take",
@@ -170,13 +170,20 @@ def extract_texts(
         raise ValueError(f"parser must be 'spacy' or 'patterns', not {parser!r}")
     nlp = load_model(model)
     frames = _lead_in_frames(nlp, lead_ins)
+
     out = []
     for text, lead_in, doc in zip(texts, lead_ins, nlp.pipe(texts, batch_size=64)):
         frame = frames.get(lead_in) if lead_in else None
         statements = []
-        if not (frame is None and lead_in and conditional_lead_in(lead_in)):
+        party = frame if isinstance(frame, PartyLeadIn) else None
+        frame = None if party is not None else frame
+        if not (frame is None and party is None and lead_in and conditional_lead_in(lead_in)):
             for sent in doc.sents:
                 statements += sentence_statements(sent, 0, frame)
+        if party is not None:
+            for statement in statements:
+                if statement.kind == "rule" and not statement.bearer:
+                    statement.bearer = party.bearer
         out.append(statements)
     return out
 
@@ -197,8 +204,26 @@ def _lead_in_frames(nlp, lead_ins) -> dict[str, "Frame | None"]:
     frames = {}
     for text, doc in zip(unique, nlp.pipe(unique)):
         sents = list(doc.sents)
-        frames[text] = lead_in_frame(sents[-1], 0, text) if sents else None
+        frames[text] = (lead_in_frame(sents[-1], 0, text) or party_lead_in(sents[-1])) if sents else None
     return frames
+
+
+class PartyLeadIn:
+    """A lead-in that only names a party ("A covered entity—"): its items say what the party must do."""
+
+    def __init__(self, bearer: str):
+        self.bearer = bearer
+
+
+def party_lead_in(sent) -> PartyLeadIn | None:
+    """'A covered entity—', 'The contract must provide that the business associate will:' no, only a bare noun phrase."""
+    words = [t for t in sent if not t.is_punct]
+    if not words or len(words) > 8 or any(t.pos_ in ("VERB", "AUX") for t in words):
+        return None
+    root = sent.root
+    if root.pos_ not in ("NOUN", "PROPN") or not _agentive(root):
+        return None
+    return PartyLeadIn(_label(root))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -467,6 +492,10 @@ def _modality(head, as_lead_in: bool = False, inherited=()):
         return base, main, False
 
     # a modal auxiliary on the clause head
+    if lemma == "refrain" and modal_word in OBLIGATION_MODALS and not negated:
+        # "must refrain from intimidating": a ban on intimidating
+        act = next((g for c in children if c.dep_ == "prep" and c.lower_ == "from" for g in c.children if g.dep_ == "pcomp"), None)
+        return "prohibition", act if act is not None else head, False
     if lemma in ("require", "need", "involve") and main == head and subject is not None and not _agentive(subject):
         return None  # "Such a transfer shall not require any authorisation": what it takes, not a duty
     if as_lead_in and lemma == "be" and not any(c.dep_ in ("acomp", "attr", "prep") for c in children):
@@ -549,7 +578,9 @@ def _constitutive(head, main) -> bool:
         # "must be consistent with the authorization", "shall be accurate": a quality someone must ensure
         modal = next((c.lower_ for c in head.children if c.dep_ == "aux" and c.tag_ == "MD"), None)
         if modal in ("must", "should") or any(c.dep_ == "acomp" and c.lower_ in REQUIRED_QUALITIES for c in head.children):
-            return not any(c.dep_ == "acomp" for c in head.children)
+            return False
+        if any(c.dep_ == "prep" and c.lower_ == "in" and any(g.lower_ == "writing" for g in c.children) for c in head.children):
+            return False  # "shall be in writing"
         return True
     if head.pos_ in ("ADJ", "NOUN") and main == head:
         return head.lower_ != "able" and not any(c.dep_ == "xcomp" for c in head.children)

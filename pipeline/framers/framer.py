@@ -48,7 +48,9 @@ from kg.namespaces import POL
 from kg.store import PolicyStore, graph_iri
 from pipeline.framers.document import SourceDocument
 from pipeline.framers.extraction import (
+    PartyLeadIn,
     _head_word,
+    party_lead_in,
     conditional_lead_in,
     infer_bearers,
     lead_in_frame,
@@ -95,20 +97,26 @@ def extract_document(document: SourceDocument, nlp) -> tuple[list[tuple[Statemen
         if block.lead_in is not None and block.lead_in not in frames:
             sents = list(docs[block.lead_in].sents)
             lead = document.blocks[block.lead_in]
-            frames[block.lead_in] = lead_in_frame(sents[-1], lead.start, sents[-1].text) if sents else None
+            frames[block.lead_in] = (
+                (lead_in_frame(sents[-1], lead.start, sents[-1].text) or party_lead_in(sents[-1])) if sents else None
+            )
     rules: list[tuple[Statement, str]] = []
     definitions: list[tuple[Statement, str]] = []
     examples: dict[str, set[str]] = defaultdict(set)
-    distributed = {index for index, frame in frames.items() if frame is not None}
+    distributed = {index for index, frame in frames.items() if frame is not None and not isinstance(frame, PartyLeadIn)}
     for index, (block, doc) in enumerate(zip(document.blocks, docs)):
         frame = frames.get(block.lead_in) if block.lead_in is not None else None
         if frame is None and block.lead_in is not None and conditional_lead_in(document.block_text(document.blocks[block.lead_in])):
             continue  # the items of "... if one of the following applies:" are conditions
+        party = frame if isinstance(frame, PartyLeadIn) else None
+        frame = None if party is not None else frame
         sents = list(doc.sents)
         for position, sent in enumerate(sents):
             if index in distributed and position == len(sents) - 1:
                 continue  # a lead-in's rule is given to each of its items instead
             for statement in sentence_statements(sent, block.start, frame):
+                if party is not None and statement.kind == "rule" and not statement.bearer:
+                    statement.bearer = party.bearer  # "A covered entity— (1) May not ..."
                 if statement.kind == "definition":
                     statement.genus = _genus(sent)
                     definitions.append((statement, block.provision))
