@@ -110,6 +110,7 @@ from pipeline.framers.extraction import infer_bearers  # noqa: E402
 
 MODALITIES = ("obligation", "prohibition", "permission")  # = pipeline.framers.statements.MODALITIES
 PARSERS = ("spacy", "patterns")
+REGULATORY_SOURCES = ("gdpr", "hipaa164")
 DATASETS = ("lexdemod", "dapreco", "gold")
 DEFAULT_PREDICTOR = "pipeline.framers.extraction:extract_texts"
 DEFAULT_GOLD = ROOT / "tests" / "data" / "extraction-gold" / "gold.jsonl"
@@ -871,6 +872,10 @@ def run_gold(args: argparse.Namespace, predict: Predictor, errors: list[str]) ->
         for source in sources:
             chosen = [i for i, u in enumerate(units) if (u.get("source") or "unknown") == source]
             per_source[source] = score_gold_units([units[i] for i in chosen], [predictions[i] for i in chosen])
+        # the target is on regulatory text: the GDPR and HIPAA, not the corporate code
+        chosen = [i for i, u in enumerate(units) if u.get("source") in REGULATORY_SOURCES]
+        if chosen:
+            per_source["regulatory"] = score_gold_units([units[i] for i in chosen], [predictions[i] for i in chosen])
         results[parser] = {"timing": timing, "overall": score_gold_units(units, predictions), "per_source": per_source,
                            "negated_requirements": negated_requirements(statements)}
     return {"data": data, "results": results}

@@ -275,7 +275,7 @@ def sentence_statements(sent, base: int, frame: Frame | None, *, as_lead_in: boo
     statements = []
     verbs: dict[int, object] = {}
     for head in heads:
-        reading = _modal_root(head) if head.tag_ == "MD" else _modality(head, as_lead_in)
+        reading = _modal_root(head, as_lead_in) if head.tag_ == "MD" else _modality(head, as_lead_in)
         if reading is None and head == sent.root:
             # the first verb is no rule of its own; a verb coordinated with it may be one
             shared = [c for c in head.children if c.dep_ in ("aux", "neg")]
@@ -292,7 +292,11 @@ def sentence_statements(sent, base: int, frame: Frame | None, *, as_lead_in: boo
             statements.append(Statement(kind="rule", sentence=span, negated_requirement=True))
             continue
         statement = Statement(kind="rule", sentence=span, modality=modality)
-        _fill_roles(statement, verb, head)
+        if verb.tag_ == "MD":  # a lead-in's bare modal: "the controller may either:"
+            subject = _subject(verb)
+            statement.bearer = _label(subject) if subject is not None and _agentive(subject) else None
+        else:
+            _fill_roles(statement, verb, head)
         verbs[id(statement)] = verb
         if statement.action == "be" and statement.modality == "obligation" and as_lead_in is False and frame is None:
             pass
@@ -409,8 +413,8 @@ def _modality(head, as_lead_in: bool = False, inherited=()):
             )
         if complement is not None:
             main = complement
-    elif lemma == "have" and any(c.dep_ == "dobj" and c.lemma_ in ("right", "obligation", "duty") for c in children):
-        noun = next(c for c in children if c.dep_ == "dobj" and c.lemma_ in ("right", "obligation", "duty"))
+    elif lemma == "have" and any(c.dep_ == "dobj" and c.lemma_ in ("right", "obligation", "duty", "responsibility") for c in children):
+        noun = next(c for c in children if c.dep_ == "dobj" and c.lemma_ in ("right", "obligation", "duty", "responsibility"))
         deontic_word = "entitled" if noun.lemma_ == "right" else "required"
         complement = next((c for c in noun.children if c.dep_ in ("acl", "relcl") and c.pos_ == "VERB"), None)
         if complement is None:
@@ -529,9 +533,13 @@ def _negated(head) -> bool:
     return False
 
 
-def _modal_root(head):
-    """'the controller shall without undue delay ... notify': the parser makes "shall" the root."""
+def _modal_root(head, as_lead_in: bool = False):
+    """'the controller shall without undue delay ... notify': the parser makes "shall" the root.
+
+    In a lead-in ("the controller may either:") the modal stands alone: the items say what is done."""
     verb = next((c for c in head.children if c.dep_ in ("conj", "xcomp", "ccomp") and c.pos_ in ("VERB", "AUX")), None)
+    if verb is None and as_lead_in and _subject(head) is not None:
+        verb = head
     if verb is None:
         return None
     negated = _negated(head) or _negated(verb)
