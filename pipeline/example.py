@@ -1,7 +1,7 @@
-"""The main job on the bundled example: load it, check it, ask the graph a few questions and
-decide a few situations.
+"""The main job on the bundled example: frame a real code of conduct, load a hand-authored policy
+beside it, check the graph, ask it a few questions and decide a few situations.
 
-Later stages (framers, scenarios, instructors, auditors) will grow this into the full cycle.
+Later stages (scenarios, instructors, auditors) will grow this into the full cycle.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from kg.store import GRAPH_BASE, STANDARD_PREFIXES, PolicyStore
 from kg.terms import parse_binding
 
 EXAMPLE = Path(__file__).resolve().parent / "examples" / "acme-conduct.yaml"
+REGULATION = Path(__file__).resolve().parent / "examples" / "gitlab" / "gitlab-code-of-conduct.md"
 
 DISPLAY_PREFIXES = {
     "acme": "https://w3id.org/alignment-studio/doc/acme-conduct/",
@@ -48,12 +49,28 @@ def run_example(store: PolicyStore) -> int:
     from kg.conflicts import record_conflicts
     from pipeline.framers.policy_yaml import load_policy_yaml
 
+    from pipeline.framers.framer import load_regulation
+
+    with console.status(f"framing {REGULATION.name} (spaCy parse, rule extraction) into {store.url}"):
+        framed = load_regulation(store, REGULATION)
+    if framed.unchanged:
+        console.print(f"[bold]Framed[/] {REGULATION.name}: unchanged (already loaded)")
+    else:
+        counts = framed.counts
+        console.print(
+            f"[bold]Framed[/] {REGULATION.name}: {counts['obligation']} obligations, {counts['prohibition']} prohibitions, "
+            f"{counts['permission']} permissions from {len(framed.document.provisions)} provisions, "
+            f"{len(framed.triples)} triples"
+        )
     with console.status(f"loading {EXAMPLE.name} into {store.url}"):
         document = load_policy_yaml(store, EXAMPLE)
         conflicts = record_conflicts(store)
     state = "unchanged (already loaded)" if document.unchanged else f"{len(document.triples)} triples"
     console.print(f"[bold]Loaded[/] {EXAMPLE.name}: {document.rule_count} rules, {state}, into {store.url}")
-    console.print(f"{len(conflicts)} conflict(s) found between rules")
+    console.print(f"{len(conflicts)} conflict(s) found between rules, within and across the two documents")
+    console.print("\n[bold]Rules the Framer read from the code of conduct (first 8), each with its source sentence[/]")
+    console.print("$ studio rules --document gitlab-code-of-conduct", style="dim")
+    console.print(framed_rules_table(store, "gitlab-code-of-conduct", limit=8))
     with console.status("validating (SHACL shapes, OWL consistency with HermiT, override cycles)"):
         report = check_store(store)
     console.print(report.summary(), end="", markup=False, highlight=False)
@@ -96,6 +113,23 @@ def decision_table(store: PolicyStore):
         facts = ", ".join(f"{k}={'yes' if v else 'no'}" for k, v in data["facts"].items()) or "no facts given"
         why = "\n".join(decision.explanation[1:-1])
         table.add_row(f"{data['bearer']} / {data['action']} / {data['object']}\n({facts})", decision.verdict, why)
+    return table
+
+
+def framed_rules_table(store: PolicyStore, document: str, limit: int):
+    from rich.table import Table
+
+    from kg.policy_graph import list_rules
+
+    table = Table(header_style="bold", show_lines=True)
+    for column in ("provision", "modality", "bearer / action / object", "source sentence"):
+        table.add_column(column, overflow="fold")
+    rules = list_rules(store, document)
+    for rule in rules[:limit]:
+        roles = f"{rule['bearer']} / {rule['action']} / {rule['object'] or '-'}"
+        source = rule["source"]
+        table.add_row(rule["provision"] or "", rule["modality"], roles, f"[{source['start']}:{source['end']}] {source['text']}")
+    table.caption = f"{len(rules)} rules in all"
     return table
 
 

@@ -313,7 +313,7 @@ def _oracle(texts, *, parser, lead_ins=None, model=None):
 def _gold_args(tmp_path: Path) -> Namespace:
     path = tmp_path / "gold.jsonl"
     path.write_text("".join(json.dumps(unit) + "\n" for unit in _GOLD), encoding="utf-8")
-    return Namespace(gold=path, quick=True, parsers=["spacy", "patterns"])
+    return Namespace(gold=path, quick=True, parsers=["spacy", "patterns"], no_infer_bearers=False)
 
 
 def test_gold_harness_scores_a_perfect_and_an_empty_predictor(tmp_path):
@@ -364,7 +364,7 @@ def test_script_quick_gold_run_against_the_real_extractor(tmp_path):
     for parser in ("spacy", "patterns"):
         run = result["gold"]["results"][parser]
         assert run["timing"]["texts"] == len(_GOLD) and run["timing"]["seconds"] >= 0
-        assert set(run["per_source"]) == {"gdpr", "hipaa164", "gitlab"}
+        assert set(run["per_source"]) == {"gdpr", "hipaa164", "gitlab", "regulatory"}
         overall = run["overall"]
         assert set(overall["per_modality"]) == {"obligation", "prohibition", "permission"}
         for modality, scores in overall["per_modality"].items():

@@ -47,7 +47,7 @@ PERMISSION_WORDS = {"permitted", "entitled", "allowed", "authorised", "authorize
 CONSTITUTIVE_VERBS = {
     "apply", "mean", "include", "deem", "construe", "consider", "constitute", "enter", "take",
     "cease", "expire", "remain", "refer", "prevail", "affect", "exist", "lapse", "supersede",
-    "repeal", "amend", "define", "govern", "contain", "comprise", "cover", "constitue",
+    "repeal", "amend", "define", "govern", "contain", "comprise", "cover", "rest", "lie", "vest",
 }
 # "may" with these verbs (or a state "be") says what can happen, not what anyone is allowed.
 EPISTEMIC_VERBS = {

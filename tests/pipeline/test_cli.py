@@ -327,6 +327,7 @@ def test_example_main_job(tmp_path):
     )
     assert out.returncode == EXIT_OK, out.stdout + out.stderr
     assert "Loaded acme-conduct.yaml: 4 rules" in out.stdout
+    assert "Framed gitlab-code-of-conduct.md: " in out.stdout and " obligations, " in out.stdout
     assert "OWL (HermiT): consistent" in out.stdout
     assert "acme:rule/sales-hospitality" in out.stdout and "ExplicitClause" in out.stdout
     for verdict in ("forbidden", "not-applicable", "needs-info", "permitted", "required"):
@@ -335,6 +336,7 @@ def test_example_main_job(tmp_path):
         [*STUDIO, "example", "--store", f"oxigraph:{tmp_path / 'store'}"], capture_output=True, text=True, cwd=ROOT
     )
     assert again.returncode == EXIT_OK and "unchanged (already loaded)" in again.stdout
+    assert "Framed gitlab-code-of-conduct.md: unchanged" in again.stdout
 
 
 def test_import_a_folder(shared_data, tmp_path, capsys):
