@@ -15,7 +15,8 @@ from pipeline.cli import EXIT_ERROR, EXIT_OK, main
 from pipeline.framers.loading import load_paths
 from pipeline.framers.readers import read_document
 
-DATA = Path(__file__).resolve().parents[1] / "data"
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / "tests" / "data"
 CODE = DATA / "framer" / "supplier-code.md"
 RULE_KEYS = ["id", "modality", "bearer", "action", "object", "conditions", "exceptions", "document", "provision", "source"]
 
@@ -240,3 +241,26 @@ def test_same_document_id_twice_in_a_batch_is_refused(tmp_path, capsys):
     code, out, err = run(["load", str(tmp_path / "a"), str(tmp_path / "b"), *store_arg], capsys)
     assert code == EXIT_ERROR and "rename one of the files" in err
     assert out.count(": loaded") == 1
+
+
+def test_every_required_real_document_loads(shared_data, tmp_path, capsys):
+    """The issue's list: the full GDPR, 45 CFR 160 and 164, the GitLab code, every AKN and USLM sample."""
+    paths = [
+        ROOT / "pipeline" / "examples" / "gdpr" / "gdpr.md",
+        shared_data / "hipaa-goldcoin" / "regulations" / "subchapter-C_part-160.html",
+        shared_data / "hipaa-goldcoin" / "regulations" / "subchapter-C_part-164.html",
+        shared_data / "gitlab-code-of-conduct",
+        shared_data / "legal-xml-samples",
+    ]
+    store_arg = ["--store", f"oxigraph:{tmp_path / 'store'}"]
+    code, out, err = run(["load", *map(str, paths), *store_arg], capsys)
+    assert code == EXIT_OK, err
+    documents = {d["document"]: d for d in map(json.loads, run(["documents", "--format", "jsonl", *store_arg], capsys)[1].splitlines())}
+    assert len(documents) == 11
+    assert documents["gdpr"]["obligation"] > 500 and documents["gdpr"]["prohibition"] > 20
+    assert documents["subchapter-C_part-164"]["permission"] > 100
+    for rule in rules_of(store_arg, capsys):
+        assert rule["source"]["text"] and rule["source"]["end"] > rule["source"]["start"]
+    # the GDPR's own RDF (the other form the issue names) imports beside it
+    code, _, err = run(["load", str(shared_data / "gdpr-gdprtext" / "gdpr.ttl"), *store_arg], capsys)
+    assert code == EXIT_OK, err
