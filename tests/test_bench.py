@@ -32,3 +32,15 @@ def test_benchmark_runs_and_its_backends_agree(script, args, tmp_path):
     else:
         agreement = result["checks"]["verdict_agreement"]["clean"]
         assert agreement["rate"] == 1.0 and result["situations"]["engine_errors"] == 0
+
+
+def test_framer_benchmark_runs_on_a_small_regulation():
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "framer.py"), "--file", str(ROOT / "tests" / "data" / "framer" / "supplier-code.md"), "--repeat", "1"],
+        capture_output=True, text=True, cwd=ROOT, timeout=300,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    result = json.loads(out.stdout)
+    assert result["words"] > 50 and result["rules"]["prohibition"] >= 3
+    assert result["raw_spacy"]["words_per_second"] > 0 and result["framer"]["words_per_second"] > 0
+    assert set(result["stages_seconds"]) >= {"read", "parse", "write", "conflicts"}
