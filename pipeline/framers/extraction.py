@@ -47,7 +47,7 @@ PERMISSION_WORDS = {"permitted", "entitled", "allowed", "authorised", "authorize
 CONSTITUTIVE_VERBS = {
     "apply", "mean", "include", "deem", "construe", "consider", "constitute", "enter", "take",
     "cease", "expire", "remain", "refer", "prevail", "affect", "exist", "lapse", "supersede",
-    "repeal", "amend", "define", "govern", "contain", "comprise", "cover", "rest", "lie", "vest",
+    "repeal", "amend", "define", "govern", "contain", "comprise", "cover", "lie", "vest",
 }
 # "may" with these verbs (or a state "be") says what can happen, not what anyone is allowed.
 EPISTEMIC_VERBS = {
@@ -394,7 +394,11 @@ def _modality(head, as_lead_in: bool = False, inherited=()):
     subject = next((c for c in children if c.dep_ in ("nsubj", "nsubjpass", "expl")), None)
     if subject is not None and subject.lower_ in ("nothing", "none"):
         return None  # "Nothing in this section shall prevent ...": says what the text does not do
-    no_subject = subject is not None and any(c.lower_ == "no" and c.dep_ == "det" for c in subject.children)
+    # "No person shall", "Neither Landlord nor Tenant shall": a ban on everyone named
+    no_subject = subject is not None and any(
+        (c.lower_ == "no" and c.dep_ == "det") or (c.lower_ == "neither" and c.dep_ in ("preconj", "det", "cc"))
+        for c in subject.children
+    )
     lemma = head.lemma_.lower()
     word = head.lower_
 
@@ -416,6 +420,8 @@ def _modality(head, as_lead_in: bool = False, inherited=()):
     elif lemma == "have" and any(c.dep_ == "dobj" and c.lemma_ in ("right", "obligation", "duty", "responsibility") for c in children):
         noun = next(c for c in children if c.dep_ == "dobj" and c.lemma_ in ("right", "obligation", "duty", "responsibility"))
         deontic_word = "entitled" if noun.lemma_ == "right" else "required"
+        if any(c.dep_ == "det" and c.lower_ == "no" for c in noun.children):
+            negated = True  # "shall have no obligation to remove": a duty lifted; "no right to": a ban
         complement = next((c for c in noun.children if c.dep_ in ("acl", "relcl") and c.pos_ == "VERB"), None)
         if complement is None:
             complement = next(
@@ -432,6 +438,12 @@ def _modality(head, as_lead_in: bool = False, inherited=()):
                 return None
             return ("prohibition" if negated else "obligation"), complement, False
         return None  # "need only": a duty narrowed, not a new one
+    elif lemma in ("agree", "undertake", "covenant", "commit") and modal is None and head.tag_ in ("VBZ", "VBP") and subject is not None and _agentive(subject):
+        # "Tenant agrees to repair any damage": a party binding itself
+        complement = next((c for c in children if c.dep_ in ("xcomp", "ccomp") and c.pos_ == "VERB"), None)
+        if complement is not None and any(c.dep_ == "aux" and c.lower_ == "to" for c in complement.children):
+            return ("prohibition" if negated or _negated(complement) else "obligation"), complement, False
+        return None
     elif lemma in ("prohibit", "forbid", "require", "permit", "allow", "authorise", "authorize", "expect", "oblige", "entitle") and head.pos_ == "VERB" and modal is None:
         # "GitLab prohibits any activity that ...", "We expect each Team Member to read ..."
         if any(c.dep_ == "auxpass" for c in children):
@@ -442,6 +454,8 @@ def _modality(head, as_lead_in: bool = False, inherited=()):
                 "oblige": "obligation", "permit": "permission", "allow": "permission", "authorise": "permission",
                 "authorize": "permission", "entitle": "permission",
             }[lemma]
+            if kind == "obligation" and any(_negated(c) for c in children if c.dep_ in ("xcomp", "ccomp")):
+                kind = "prohibition"  # "require Team Members not to accept bribes"
             if negated:
                 # "This does not prohibit a Team Member from receiving ...": a permission
                 kind = {"obligation": None, "permission": "prohibition", "prohibition": "permission"}[kind]
