@@ -41,7 +41,7 @@ OBLIGATION_MODALS = {"shall", "must", "should"}
 PERMISSION_MODALS = {"may", "can"}
 # "X is required to", "X shall be entitled to" ...: the adjective or participle decides.
 OBLIGATION_WORDS = {"required", "obliged", "obligated", "bound", "expected", "responsible", "liable"}
-PROHIBITION_WORDS = {"prohibited", "forbidden", "barred", "precluded", "banned", "restricted"}
+PROHIBITION_WORDS = {"prohibited", "forbidden", "barred", "precluded", "banned"}
 PERMISSION_WORDS = {"permitted", "entitled", "allowed", "authorised", "authorized", "free", "eligible", "empowered"}
 # Verbs that say what a text is or does, not what anyone must do.
 CONSTITUTIVE_VERBS = {
@@ -278,9 +278,10 @@ def sentence_statements(sent, base: int, frame: Frame | None, *, as_lead_in: boo
         reading = _modal_root(head, as_lead_in) if head.tag_ == "MD" else _modality(head, as_lead_in)
         if reading is None and head == sent.root:
             # the first verb is no rule of its own; a verb coordinated with it may be one
-            shared = [c for c in head.children if c.dep_ in ("aux", "neg")]
+            shared = [c for c in head.children if (c.dep_ == "aux" and c.tag_ == "MD") or c.dep_ == "neg"]
+            taken = {h.i for h in heads}
             for conj in head.children:
-                if conj.dep_ == "conj" and conj.pos_ in ("VERB", "AUX") and _subject(conj) is None and shared:
+                if conj.dep_ == "conj" and conj.i not in taken and conj.pos_ in ("VERB", "AUX") and _subject(conj) is None and shared:
                     reading = _modality(conj, as_lead_in, inherited=shared)
                     if reading is not None:
                         head = conj
@@ -464,6 +465,8 @@ def _modality(head, as_lead_in: bool = False, inherited=()):
             return kind, head, False
     if deontic_word is None and word in OBLIGATION_WORDS | PROHIBITION_WORDS | PERMISSION_WORDS and head.tag_ == "VBN":
         deontic_word = word
+    if deontic_word is not None and modal is None and any(c.dep_ == "aux" and c.lemma_ == "have" for c in children):
+        return None  # "has been authorised": a fact about the past, not a rule
     if lemma == "be" and main == head:
         # "shall be able to demonstrate": the duty is to demonstrate
         able = next((c for c in children if c.dep_ == "acomp" and c.lower_ == "able"), None)
@@ -959,6 +962,9 @@ def _clauses(sent, base: int) -> tuple[list[Span], list[Span]]:
             continue
         if token.i == first and subject_start is not None and subject_start > token.i + len(cue.split()):
             last = subject_start - 1
+        elif token.i == first and token.head == sent.root:
+            # the parser took the opening condition for the main clause: it ends at the first comma
+            last = next((t.i - 1 for t in doc[token.i + 1 : sent.end] if t.text == ","), sent.end - 1)
         else:
             last = _clause_end(token, len(cue.split()))
         for later, _, _ in found[number + 1 :]:

@@ -13,6 +13,8 @@ Graph mapping (graph ``kg.store.graph_iri(doc_id)``, document ``{DOC_BASE}{doc_i
 - each provision ``{doc}/provision/{id}``: ``pol:provisionId`` (as in the source),
   ``pol:provisionKind``, ``pol:title``, ``pol:partOf`` (parent provision or the document),
   ``pol:ordinal`` and its span ``pol:startOffset``/``pol:endOffset`` in the normalised text;
+- rules come from the operative text only: recitals, citations, preambles and notes explain a
+  text and bind no one, so their sentences give no rules;
 - each rule ``{doc}/rule/{provision}-{n}``: its modality class, ``pol:bearer``/``pol:action``/
   ``pol:object``/``pol:purpose`` concepts, ``pol:sourceText`` (the sentence or list item verbatim)
   with its offsets, ``pol:derivedFromProvision``, conditions and exceptions as their own nodes
@@ -104,7 +106,10 @@ def extract_document(document: SourceDocument, nlp) -> tuple[list[tuple[Statemen
     definitions: list[tuple[Statement, str]] = []
     examples: dict[str, set[str]] = defaultdict(set)
     distributed = {index for index, frame in frames.items() if frame is not None and not isinstance(frame, PartyLeadIn)}
+    informative = _informative_provisions(document)
     for index, (block, doc) in enumerate(zip(document.blocks, docs)):
+        if block.provision in informative:
+            continue  # recitals and citations explain the law; they bind no one
         frame = frames.get(block.lead_in) if block.lead_in is not None else None
         if frame is None and block.lead_in is not None and conditional_lead_in(document.block_text(document.blocks[block.lead_in])):
             continue  # the items of "... if one of the following applies:" are conditions
@@ -125,6 +130,26 @@ def extract_document(document: SourceDocument, nlp) -> tuple[list[tuple[Statemen
         _such_as(doc, examples)
     infer_bearers([s for s, _ in rules], [_top_provision(document, p) for _, p in rules])
     return rules, definitions, examples
+
+
+# Provision kinds that explain or introduce a text rather than lay down rules (AKN, USLM and our
+# text readers' names): "(39) Personal data should be processed ..." in a recital binds no one.
+INFORMATIVE_KINDS = {"recital", "recitals", "citation", "citations", "preamble", "preface", "note", "notes", "footnote", "toc"}
+
+
+def _informative_provisions(document: SourceDocument) -> set[str]:
+    """Ids of the provisions inside recitals, citations, preambles and notes."""
+    kinds = {p.id: p.kind for p in document.provisions}
+    parents = {p.id: p.parent for p in document.provisions}
+    out = set()
+    for provision in document.provisions:
+        current = provision.id
+        while current is not None:
+            if kinds.get(current, "").lower() in INFORMATIVE_KINDS:
+                out.add(provision.id)
+                break
+            current = parents.get(current)
+    return out
 
 
 def _top_provision(document: SourceDocument, provision_id: str) -> str:
