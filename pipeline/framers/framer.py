@@ -209,22 +209,21 @@ def _plain_label(token) -> str:
 class Concepts:
     """Labels of parties, actions and assets, their roles and their broader concepts."""
 
-    def __init__(self, defined_terms: set[str]) -> None:
+    def __init__(self, defined_terms: set[str], aliases: dict[str, str] | None = None) -> None:
         self.defined = defined_terms
+        self.aliases = aliases or {}  # "clo" -> "chief legal officer", from the document's own definitions
         self.roles: dict[str, set[URIRef]] = defaultdict(set)
         self.broader: dict[str, set[str]] = defaultdict(set)
 
     def canonical(self, label: str) -> str:
-        """Defined terms are preferred: 'competent supervisory authority' -> 'supervisory authority'
-        when only the latter is defined (the modifier narrows, it does not rename)."""
+        """The concept's label: normalised, with abbreviations the document defines spelled out
+        ("CLO" -> "chief legal officer", also inside "CLO or Audit Committee")."""
         label = normalise_label(label)
-        if label in self.defined or " or " in label or " and " in label:
-            return label
-        words = label.split()
-        for cut in range(1, len(words)):
-            rest = " ".join(words[cut:])
-            if rest in self.defined:
-                return label  # kept, and placed under the defined term by head_chain
+        if label in self.aliases:
+            return self.aliases[label]
+        for joiner in (" or ", " and "):
+            if joiner in label:
+                return joiner.join(self.canonical(part) for part in label.split(joiner))
         return label
 
     def add(self, label: str, role: URIRef) -> str:
@@ -277,6 +276,34 @@ class Concepts:
             if label in parties and label != ANY_PARTY and not any(up in parties for up in ups):
                 out.append((iri, SKOS.broader, concept_iri(ANY_PARTY)))
         return out
+
+
+_ABBREVIATION = re.compile(r"\(\s*(?:the\s+)?[“\"'‘]?\**([A-Z][A-Z0-9&]{1,9})\**[”\"'’]?\s*\)")
+_JOINERS = {"of", "and", "for", "the", "&"}
+
+
+def abbreviations(text: str) -> dict[str, str]:
+    """Abbreviations a document defines: 'Chief Legal Officer of GitLab ("CLO")' -> {"clo": "chief legal officer"}.
+
+    The long form is the run of capitalised words just before the parenthesis whose initials
+    spell the abbreviation (joining words such as "of" may sit inside it)."""
+    found: dict[str, str] = {}
+    for match in _ABBREVIATION.finditer(text):
+        short = match.group(1)
+        words = re.findall(r"[\w&'’-]+", text[max(0, match.start() - 160) : match.start()])[-10:]
+        for end in range(len(words), 0, -1):
+            for start in range(end - 1, -1, -1):
+                window = words[start:end]
+                if window[0].lower() in _JOINERS or window[-1].lower() in _JOINERS:
+                    continue
+                initials = "".join(w[0] for w in window if w.lower() not in _JOINERS and w[:1].isupper())
+                if initials.upper() == short.upper() and all(w[:1].isupper() or w.lower() in _JOINERS for w in window):
+                    found.setdefault(normalise_label(short), normalise_label(" ".join(window)))
+                    break
+            else:
+                continue
+            break
+    return found
 
 
 # ------------------------------------------------------------------------------------------------
@@ -370,7 +397,7 @@ def frame_document(document: SourceDocument, nlp=None, *, concept_file: dict[str
     rules, definitions, examples = extract_document(document, nlp)
     doc = document_iri(document.doc_id)
     scheme = URIRef(f"{doc}/concepts")
-    concepts = Concepts({s.term for s, _ in definitions if s.term})
+    concepts = Concepts({s.term for s, _ in definitions if s.term}, abbreviations(document.text))
     out: list[tuple] = [
         (doc, RDF.type, POL.LegalSource),
         (doc, POL.contentHash, Literal(document.content_hash)),

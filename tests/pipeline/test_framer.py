@@ -264,3 +264,14 @@ def test_every_required_real_document_loads(shared_data, tmp_path, capsys):
     # the GDPR's own RDF (the other form the issue names) imports beside it
     code, _, err = run(["load", str(shared_data / "gdpr-gdprtext" / "gdpr.ttl"), *store_arg], capsys)
     assert code == EXIT_OK, err
+
+
+def test_abbreviations_the_document_defines_are_spelled_out():
+    from pipeline.framers.framer import Concepts, abbreviations
+
+    found = abbreviations("oversight rests with the Chief Legal Officer of GitLab (“CLO”). The Health Insurance "
+                          "Portability and Accountability Act (HIPAA) applies. Nothing (NB) here.")
+    assert found == {"clo": "chief legal officer", "hipaa": "health insurance portability and accountability act"}
+    concepts = Concepts(set(), found)
+    assert concepts.canonical("CLO") == "chief legal officer"
+    assert concepts.canonical("the CLO or Audit Committee") == "chief legal officer or audit committee"
