@@ -110,9 +110,11 @@ def build_parser() -> argparse.ArgumentParser:
     conflicts.add_argument("--format", choices=["table", "jsonl"], default="table")
     conflicts.set_defaults(run=cmd_conflicts)
 
-    rules = commands.add_parser("rules", parents=[common], help="list the rules, one JSON object per rule with --format jsonl")
+    rules = commands.add_parser(
+        "rules", parents=[common], help="list the rules: a table, one JSON object per rule (jsonl), or a review page (html)"
+    )
     rules.add_argument("--document", help="only this document's rules")
-    rules.add_argument("--format", choices=["table", "jsonl"], default="table")
+    rules.add_argument("--format", choices=["table", "jsonl", "html"], default="table")
     rules.set_defaults(run=cmd_rules)
 
     decide = commands.add_parser(
@@ -358,6 +360,11 @@ def cmd_rules(args: argparse.Namespace) -> int:
         if args.document and args.document not in {d["document"] for d in list_documents(store)}:
             raise StoreError(f"there is no document {args.document!r} in {store.url}; `studio documents` lists them")
         rules = list_rules(store, args.document)
+    if args.format == "html":
+        from pipeline.framers.report import rules_html
+
+        print(rules_html(rules, title=f"Rules of {args.document}" if args.document else "Rules"))
+        return EXIT_OK
     _print_records(rules, args.format, ["id", "modality", "bearer", "action", "object", "conditions", "exceptions", "document", "provision"])
     return EXIT_OK
 

@@ -275,3 +275,14 @@ def test_abbreviations_the_document_defines_are_spelled_out():
     concepts = Concepts(set(), found)
     assert concepts.canonical("CLO") == "chief legal officer"
     assert concepts.canonical("the CLO or Audit Committee") == "chief legal officer or audit committee"
+
+
+def test_rules_review_page_highlights_conditions_and_exceptions(framed, capsys):
+    code, out, _ = run(["rules", "--format", "html", "--document", "supplier-code", *framed], capsys)
+    assert code == EXIT_OK and out.startswith("<!doctype html>")
+    assert "<mark class='exception'>unless approved by their manager</mark>" in out
+    assert "<mark class='condition'>where the gift is a promotional item of nominal value</mark>" in out
+    assert "Article 2(1)" in out and "4 prohibitions" in out
+    from pipeline.framers.report import highlight
+
+    assert highlight("a <b> if c", ["if c"], []) == "a &lt;b&gt; <mark class='condition'>if c</mark>"
