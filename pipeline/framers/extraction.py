@@ -304,10 +304,13 @@ def sentence_statements(sent, base: int, frame: Frame | None, *, as_lead_in: boo
         statements.append(statement)
     if frame is not None and frame.statement is not None and not any(s.modality for s in statements):
         statements = [_from_frame(frame, sent, span)]
+    clauses = None
     for statement in statements:
         if statement.modality is None:
             continue
-        statement.conditions, statement.exceptions = _clauses(sent, base)
+        if clauses is None:
+            clauses = _clauses(sent, base)  # one sentence, one reading of its clauses
+        statement.conditions, statement.exceptions = list(clauses[0]), list(clauses[1])
         if statement.modality == "prohibition" and id(statement) in verbs:
             statement.exceptions += _without_exceptions(verbs[id(statement)], base)
         statement.references = find_references(text)
@@ -999,12 +1002,20 @@ def _without_exceptions(verb, base: int) -> list[Span]:
 
 
 def _cue_at(lowered: list[str], position: int, cues) -> str | None:
+    """The longest cue of ``cues`` starting at ``position`` (cues indexed by their first word)."""
     best = None
-    for cue in cues:
+    for cue in _CUES_BY_FIRST_WORD[id(cues)].get(lowered[position], ()):
         words = cue.split()
         if lowered[position : position + len(words)] == words and (best is None or len(words) > len(best.split())):
             best = cue
     return best
+
+
+_CUES_BY_FIRST_WORD: dict[int, dict[str, list[str]]] = {}
+for _cues in (CONDITION_CUES, EXCEPTION_CUES):
+    _CUES_BY_FIRST_WORD[id(_cues)] = {}
+    for _cue in _cues:
+        _CUES_BY_FIRST_WORD[id(_cues)].setdefault(_cue.split()[0], []).append(_cue)
 
 
 def _opens_clause(token) -> bool:

@@ -91,12 +91,17 @@ def _quote(text: str) -> str:
 
 
 def extract_document(document: SourceDocument, nlp) -> tuple[list[tuple[Statement, str]], list[tuple[Statement, str]], dict]:
-    """(rules, definitions, narrower->broader labels from 'such as') of a document; one parse per block."""
-    texts = [document.block_text(block) for block in document.blocks]
-    docs = list(nlp.pipe(texts, batch_size=64))
+    """(rules, definitions, narrower->broader labels from 'such as') of a document; one parse per
+    block of the operative text."""
+    informative = _informative_provisions(document)
+    # Recitals and notes give no rules: they are not parsed at all (a third of the GDPR's words).
+    wanted = [i for i, block in enumerate(document.blocks) if block.provision not in informative]
+    docs: list = [None] * len(document.blocks)
+    for index, doc in zip(wanted, nlp.pipe((document.block_text(document.blocks[i]) for i in wanted), batch_size=64)):
+        docs[index] = doc
     frames: dict[int, object] = {}
     for block in document.blocks:
-        if block.lead_in is not None and block.lead_in not in frames:
+        if block.lead_in is not None and block.lead_in not in frames and docs[block.lead_in] is not None:
             sents = list(docs[block.lead_in].sents)
             lead = document.blocks[block.lead_in]
             frames[block.lead_in] = (
@@ -106,9 +111,8 @@ def extract_document(document: SourceDocument, nlp) -> tuple[list[tuple[Statemen
     definitions: list[tuple[Statement, str]] = []
     examples: dict[str, set[str]] = defaultdict(set)
     distributed = {index for index, frame in frames.items() if frame is not None and not isinstance(frame, PartyLeadIn)}
-    informative = _informative_provisions(document)
     for index, (block, doc) in enumerate(zip(document.blocks, docs)):
-        if block.provision in informative:
+        if doc is None:
             continue  # recitals and citations explain the law; they bind no one
         frame = frames.get(block.lead_in) if block.lead_in is not None else None
         if frame is None and block.lead_in is not None and conditional_lead_in(document.block_text(document.blocks[block.lead_in])):
