@@ -91,8 +91,13 @@ THING_NOUNS = {
     "statement", "plan", "safeguard", "standard", "specification", "implementation", "form", "copy",
     "response", "disclosure", "use", "action", "activity", "practice", "purpose", "right", "obligation",
 }
+# Adjectives that grade a duty ("appropriate measures") rather than name a different thing.
+EVALUATIVE = {
+    "appropriate", "reasonable", "suitable", "adequate", "necessary", "relevant", "certain", "such",
+    "sufficient", "proper", "applicable", "any", "all", "each", "every",
+}
 # Plurals the lemmatiser gets wrong for law ("data" -> "datum").
-KEEP_PLURAL = {"data", "media", "criteria", "means", "premises", "series", "species", "news", "goods", "damages", "costs"}
+KEEP_PLURAL = {"data", "media", "criteria", "means", "premises", "series", "species", "news", "goods", "damages", "costs", "details"}
 # Subjects that are people or bodies: with "may" they are granted something.
 AGENT_HINTS = re.compile(
     r"\b(?:person|people|controller|processor|authority|authorities|member|members|state|states|"
@@ -868,33 +873,46 @@ def _nominal_roles(statement: Statement, noun) -> None:
 
 
 def _label(token) -> str:
-    """Canonical label of the noun phrase headed by ``token``: modifiers kept, head lemmatised, no articles."""
-    if token.lower_ in ("that", "which", "who") and token.head.dep_ == "relcl":
-        return _label(token.head.head)  # "a requirement that must be followed": the requirement
+    """Canonical label of the noun phrase headed by ``token``: modifiers kept, head lemmatised, no articles.
+
+    Evaluative adjectives ("appropriate measures") are dropped: they qualify the duty, they do
+    not name a different thing. Coordinated nouns stay together ("payment, fee, service or loan")."""
+    if token.lower_ in ("that", "which", "who") and token.dep_ in ("nsubj", "nsubjpass", "dobj"):
+        clause = token.head
+        if clause.dep_ == "relcl" and clause.head.pos_ in ("NOUN", "PROPN"):
+            return _label(clause.head)  # "a requirement that must be followed": the requirement
     if token.pos_ == "PRON":
         return token.lower_
-    words = []
-    for child in token.lefts:
-        if child.dep_ in ("compound", "amod", "nmod", "npadvmod") or (child.dep_ == "nummod" and False):
-            words.append(" ".join(t.lower_ for t in child.subtree if not t.is_punct and t.dep_ not in ("det", "predet", "poss", "case")))
-    words.append(_head_word(token))
+    parts = [_noun_words(token)]
     if token.lemma_.lower() in LIGHT_NOUNS:
         # "request for consent", "substitute form of notice": the head alone says too little
         of = next((c for c in token.children if c.dep_ == "prep" and c.lower_ in ("of", "for")), None)
         pobj = next((g for g in of.children if g.dep_ == "pobj"), None) if of is not None else None
         if pobj is not None and pobj.pos_ in ("NOUN", "PROPN"):
-            inner = [c.lower_ for c in pobj.lefts if c.dep_ in ("compound", "amod")]
-            words.append(" ".join([of.lower_, *inner, pobj.lower_]))
-    # "controller or processor": keep coordinated heads, they share the duty
-    for child in token.children:
-        if child.dep_ == "conj" and child.pos_ in ("NOUN", "PROPN"):
-            cc = next((c.lower_ for c in token.children if c.dep_ == "cc"), "and")
-            conj_head = _head_word(child)
-            mods = [c.lower_ for c in child.lefts if c.dep_ in ("compound", "amod")]
-            words += [cc, " ".join(mods + [conj_head])]
-            break
-    label = normalise_label(" ".join(w for w in words if w))
-    return label
+            inner = [c.lower_ for c in pobj.lefts if c.dep_ in ("compound", "amod") and c.lower_ not in EVALUATIVE]
+            parts[0] += " " + " ".join([of.lower_, *inner, pobj.lower_])
+    # "controller or processor": coordinated heads share the duty
+    conjuncts = [c for c in token.conjuncts if c.i > token.i and c.pos_ in ("NOUN", "PROPN") and c.is_alpha]
+    if conjuncts:
+        joiners = [c.lower_ for t in [token, *conjuncts] for c in t.children if c.dep_ == "cc"]
+        cc = "or" if "or" in joiners or "nor" in joiners else "and"
+        parts += [_noun_words(c) for c in conjuncts]
+        label = ", ".join(parts[:-1]) + f" {cc} " + parts[-1]
+    else:
+        label = parts[0]
+    return normalise_label(label)
+
+
+def _noun_words(token) -> str:
+    words = []
+    for child in token.lefts:
+        if child.dep_ in ("compound", "amod", "nmod", "npadvmod") and child.lower_ not in EVALUATIVE:
+            words.append(" ".join(
+                t.lower_ for t in child.subtree
+                if not t.is_punct and t.dep_ not in ("det", "predet", "poss", "case") and t.lower_ not in EVALUATIVE
+            ))
+    words.append(_head_word(token))
+    return " ".join(w for w in words if w)
 
 
 def _head_word(token) -> str:
