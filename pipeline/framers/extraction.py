@@ -388,6 +388,14 @@ def _clause_heads(sent) -> list:
     for token in root.children:
         if token.dep_ in ("parataxis",) and any(c.dep_ == "aux" and c.lower_ in OBLIGATION_MODALS | PERMISSION_MODALS for c in token.children):
             heads.append(token)
+    # "may disclose protected health information": the parser reads "disclose" as an auxiliary of
+    # "protected"; a lexical verb carrying its own modal is the real head.
+    for token in sent:
+        if (
+            token.dep_ == "aux" and token.tag_ == "VB" and token.lemma_ not in ("be", "have", "do")
+            and any(c.tag_ == "MD" for c in token.children) and token.i not in {h.i for h in heads}
+        ):
+            heads.append(token)
     return heads
 
 
@@ -1123,6 +1131,19 @@ def _definition(sent, base: int) -> Statement | None:
 # References and thresholds (patterns on the sentence text; shared with the baseline)
 
 _REF_KINDS = (
+    ("except as otherwise permitted or required by", "exceptAs"),
+    ("except as permitted or required by", "exceptAs"),
+    ("except as otherwise permitted by", "exceptAs"),
+    ("except as otherwise provided in", "exceptAs"),
+    ("except as otherwise provided by", "exceptAs"),
+    ("except as permitted by", "exceptAs"),
+    ("except as required by", "exceptAs"),
+    ("except as provided in", "exceptAs"),
+    ("except as provided by", "exceptAs"),
+    ("except as provided under", "exceptAs"),
+    ("other than as permitted or required by", "exceptAs"),
+    ("other than as permitted by", "exceptAs"),
+    ("other than as provided in", "exceptAs"),
     ("subject to", "subjectTo"),
     ("notwithstanding", "notwithstanding"),
     ("by way of derogation from", "derogation"),
@@ -1139,7 +1160,8 @@ _REF_KINDS = (
     ("in", "refersTo"),
 )
 _REF_TARGET = (
-    r"(?:(?:Article|Articles|Art\.|paragraph|paragraphs|point|points|subparagraph|section|sections|§+|Chapter|Section|Paragraph|Point|part|Part|subpart|Subpart)"
+    r"(?:this\s+(?:subpart|part|section|Article|chapter|paragraph|subchapter)\b|"
+    r"(?:Article|Articles|Art\.|paragraph|paragraphs|point|points|subparagraph|section|sections|§+|Chapter|Section|Paragraph|Point|part|Part|subpart|Subpart)"
     r"\s*(?:\(?[0-9]+[A-Za-z]?\)?|[IVXLC]+\b|\([a-z]{1,4}\))(?:\.[0-9]+)*(?:\s*\([0-9a-zA-Z]{1,4}\))*"
     r"(?:\s+(?:of|to)\s+(?:this|that)\s+(?:Regulation|Directive|subpart|part|section|Article|Code|Act|chapter))?)"
 )

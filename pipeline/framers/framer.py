@@ -321,6 +321,7 @@ class ReferenceResolver:
     """'Article 6', 'paragraph 2', 'point (a) of paragraph 1', 'section 164.508' -> provision ids."""
 
     def __init__(self, document: SourceDocument) -> None:
+        self.last_candidates: list[str] = []  # the ids the last resolve() looked for
         self.ids = {p.id for p in document.provisions}
         self.by_label: dict[str, list[str]] = defaultdict(list)
         self.parent = {p.id: p.parent for p in document.provisions}
@@ -332,6 +333,12 @@ class ReferenceResolver:
                 self.by_label[f"{provision.kind} {key.strip('()')}"].append(provision.id)
 
     def resolve(self, target: str, context: str) -> str | None:
+        self.last_candidates = []
+        this = re.match(r"this\s+(\w+)$", target.strip(), re.IGNORECASE)
+        if this:
+            # "except as permitted by this subpart": the enclosing provision of that kind
+            kind = this.group(1).lower()
+            return self._enclosing(context, (kind,) if kind != "paragraph" else ("paragraph", "point"))
         match = _CITE.match(target.strip())
         if not match:
             return None
@@ -360,6 +367,7 @@ class ReferenceResolver:
             candidates += [f"Chapter {head}"]
         elif kind in ("part",):
             candidates += [f"Part {head}", f"part-{head}"]
+        self.last_candidates = candidates
         for candidate in candidates:
             if candidate in self.ids:
                 return candidate
@@ -396,7 +404,19 @@ class ReferenceResolver:
 # Triples
 
 
-def frame_document(document: SourceDocument, nlp=None, *, concept_file: dict[str, list[str]] | None = None) -> FramedDocument:
+_SECTION_ID = re.compile(r"\d+\.\d+[a-z]?(?:\([0-9A-Za-z]{1,4}\))*")
+
+
+def frame_document(
+    document: SourceDocument,
+    nlp=None,
+    *,
+    concept_file: dict[str, list[str]] | None = None,
+    external: dict[str, URIRef] | None = None,
+) -> FramedDocument:
+    """The document's graph; ``external`` maps section ids ("160.103") of other loaded documents
+    to their provisions, for cross-references that leave the document (resolved when unique)."""
+    external = external or {}
     nlp = nlp if nlp is not None else load_model()
     rules, definitions, examples = extract_document(document, nlp)
     doc = document_iri(document.doc_id)
@@ -449,6 +469,7 @@ def frame_document(document: SourceDocument, nlp=None, *, concept_file: dict[str
 
     resolver = ReferenceResolver(document)
     rules_of: dict[str, list[URIRef]] = defaultdict(list)
+    modality_of: dict[URIRef, str] = {}
     rule_refs: list[tuple[URIRef, str, str]] = []  # (rule, kind, provision id)
     per_provision: dict[str, int] = defaultdict(int)
     for ordinal, (statement, provision) in enumerate(rules):
@@ -456,6 +477,7 @@ def frame_document(document: SourceDocument, nlp=None, *, concept_file: dict[str
         rule_id = f"{provision or 'text'}-{per_provision[provision]}"
         iri = URIRef(f"{doc}/rule/{_quote(rule_id)}")
         rules_of[provision].append(iri)
+        modality_of[iri] = statement.modality
         bearer = concepts.add(statement.bearer or ANY_PARTY, POL.Party)
         action = concepts.add(statement.action or ANY_ACTION, POL.Action)
         out += [
@@ -498,14 +520,21 @@ def frame_document(document: SourceDocument, nlp=None, *, concept_file: dict[str
             ]
         for reference in statement.references:
             target = resolver.resolve(reference.target, provision)
+            link = {
+                "subjectTo": POL.subjectTo, "exceptAs": POL.subjectTo,
+                "notwithstanding": POL.notwithstanding, "derogation": POL.notwithstanding,
+            }.get(reference.kind, POL.refersTo)
             if target is None or target not in provision_iri:
+                # "§ 160.103" from part 164: a section number another loaded document holds
+                elsewhere = next((external[c] for c in resolver.last_candidates if _SECTION_ID.fullmatch(c) and c in external), None)
+                if elsewhere is not None:
+                    out.append((iri, link, elsewhere))
                 continue
-            link = {"subjectTo": POL.subjectTo, "notwithstanding": POL.notwithstanding, "derogation": POL.notwithstanding}.get(reference.kind, POL.refersTo)
             out.append((iri, link, provision_iri[target]))
-            if reference.kind in ("subjectTo", "notwithstanding", "derogation"):
+            if reference.kind in ("subjectTo", "exceptAs", "notwithstanding", "derogation"):
                 rule_refs.append((iri, reference.kind, target))
 
-    out += _overrides(doc, rule_refs, rules_of, resolver)
+    out += _overrides(doc, rule_refs, rules_of, resolver, modality_of)
 
     for number, (statement, provision) in enumerate(definitions, 1):
         iri = URIRef(f"{doc}/definition/{number}")
@@ -528,8 +557,9 @@ def frame_document(document: SourceDocument, nlp=None, *, concept_file: dict[str
     return FramedDocument(document, rules, definitions, list(dict.fromkeys(out)), counts=counts)
 
 
-def _overrides(doc: URIRef, refs, rules_of, resolver: ReferenceResolver) -> list[tuple]:
-    """Explicit overrides from 'notwithstanding'/'derogation' (this rule wins) and 'subject to' (it yields)."""
+def _overrides(doc: URIRef, refs, rules_of, resolver: ReferenceResolver, modality_of: dict) -> list[tuple]:
+    """Explicit overrides from 'notwithstanding'/'derogation' (this rule wins) and 'subject to' /
+    'except as permitted by' (it yields); only between rules whose modalities can conflict."""
     edges: dict[URIRef, set[URIRef]] = defaultdict(set)
     out: list[tuple] = []
 
@@ -548,6 +578,8 @@ def _overrides(doc: URIRef, refs, rules_of, resolver: ReferenceResolver) -> list
     for rule, kind, target in refs:
         others = [r for p in sorted(resolver.descendants(target)) for r in rules_of.get(p, []) if r != rule]
         for other in others:
+            if (modality_of[rule] == "prohibition") == (modality_of[other] == "prohibition"):
+                continue  # two duties, or two permissions, never conflict: nothing to settle
             winner, loser = (rule, other) if kind in ("notwithstanding", "derogation") else (other, rule)
             if loser in edges[winner] or reaches(loser, winner):
                 continue
@@ -577,8 +609,22 @@ def load_regulation(store: PolicyStore, path: Path, *, nlp=None, concept_file=No
     )
     if present.boolean and not concept_file:
         return FramedDocument(document, [], [], [], unchanged=True)
-    framed = frame_document(document, nlp, concept_file=concept_file)
+    framed = frame_document(document, nlp, concept_file=concept_file, external=_external_sections(store, graph))
     store.replace_graph(graph, framed.triples)
     return framed
+
+
+_SECTIONS = """SELECT ?id ?provision WHERE {
+  GRAPH ?g { ?provision a pol:Provision ; pol:provisionId ?id }
+  FILTER(?g != ?self && REGEX(STR(?id), "^[0-9]+[.][0-9]+"))
+}"""
+
+
+def _external_sections(store: PolicyStore, graph: URIRef) -> dict[str, URIRef]:
+    """Section-numbered provisions ("160.103") of the other loaded documents, where unique."""
+    seen: dict[str, set[URIRef]] = defaultdict(set)
+    for provision_id, provision in store.query(_SECTIONS, {"self": graph}, name="section ids").rows:
+        seen[str(provision_id)].add(provision)
+    return {key: next(iter(values)) for key, values in seen.items() if len(values) == 1}
 
 

@@ -29,7 +29,7 @@ class Threshold:
 
 @dataclass
 class Reference:
-    kind: str  # subjectTo | notwithstanding | derogation | accordance | refersTo
+    kind: str  # subjectTo | exceptAs ("except as permitted by X": yields to X) | notwithstanding | derogation | accordance | refersTo
     target: str  # the reference as written: "Article 6", "paragraph 2", "section 164.508"
     text: str  # the whole phrase: "subject to Article 6"
 

@@ -1,11 +1,15 @@
-"""The hand-annotated rule-extraction gold set (tests/data/extraction-gold) is well formed.
+"""The hand-annotated rule-extraction gold sets (tests/data/extraction-gold) are well formed.
 
 gold.jsonl holds one unit (a sentence, or a list item with its lead-in) per line, annotated by
 hand with the rules it states; GUIDELINES.md says how and holds the counts table this test checks.
-The checks are the ones a scorer relies on: the file parses, ids are unique, modalities are the
-extractor's, every condition, exception and definition is a verbatim span of its unit, and the
-per-source counts are the documented ones. With the third-party data present, each unit's text
-is also found verbatim in its source.
+heldout.jsonl is a second set in the same format, annotated later from provisions that gold.jsonl
+does not use, so an extractor tuned on gold.jsonl can be measured on unseen text (GUIDELINES.md,
+"Held-out set", holds its counts table).
+The checks are the ones a scorer relies on: each file parses, ids are unique across both files,
+modalities are the extractor's, every condition, exception and definition is a verbatim span of
+its unit, and the per-source counts are the documented ones. The held-out set must also be
+disjoint from gold.jsonl: no shared unit text and no shared article or section. With the
+third-party data present, each unit's text is also found verbatim in its source.
 """
 
 from __future__ import annotations
@@ -23,35 +27,46 @@ from pipeline.framers.statements import MODALITIES
 
 GOLD_DIR = Path(__file__).resolve().parent.parent / "data" / "extraction-gold"
 GOLD = GOLD_DIR / "gold.jsonl"
+HELDOUT = GOLD_DIR / "heldout.jsonl"
 GUIDELINES = GOLD_DIR / "GUIDELINES.md"
 SOURCES = ("gdpr", "hipaa164", "gitlab")
+# The held-out set adds 45 CFR Part 160 and has no GitLab units.
+HELDOUT_SOURCES = ("gdpr", "hipaa164", "hipaa160")
 UNIT_KEYS = {"id", "source", "provision", "text", "lead_in", "rules", "definition", "notes"}
 RULE_KEYS = {"modality", "bearer", "action", "object", "conditions", "exceptions"}
 COUNT_COLUMNS = ("units", "normative units", "non-normative units", "definitions", "rules",
                  "obligation", "prohibition", "permission")
 
 
-def load_units() -> list[dict]:
+def load_units(path: Path = GOLD) -> list[dict]:
     units = []
-    for number, line in enumerate(GOLD.read_text(encoding="utf-8").splitlines(), 1):
-        assert line.strip(), f"gold.jsonl line {number} is blank"
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        assert line.strip(), f"{path.name} line {number} is blank"
         units.append(json.loads(line))
     return units
 
 
-def documented_counts() -> dict[str, dict[str, int]]:
-    """The rows of the counts table in GUIDELINES.md: | source | units | ... |"""
+def documented_counts(section: str = "## Counts", sources: tuple[str, ...] = SOURCES) -> dict[str, dict[str, int]]:
+    """The rows of the counts table under `section` in GUIDELINES.md: | source | units | ... |
+
+    Both sets have a table with gdpr and total rows, so only the lines between the section
+    heading and the next level-2 heading are read.
+    """
     table = {}
+    inside = False
     for line in GUIDELINES.read_text(encoding="utf-8").splitlines():
+        if line.startswith("## "):
+            inside = line.strip() == section
+            continue
         cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
-        if line.startswith("|") and cells[0] in (*SOURCES, "total") and len(cells) == 1 + len(COUNT_COLUMNS):
+        if inside and line.startswith("|") and cells[0] in (*sources, "total") and len(cells) == 1 + len(COUNT_COLUMNS):
             table[cells[0]] = dict(zip(COUNT_COLUMNS, map(int, cells[1:])))
     return table
 
 
-def actual_counts(units: list[dict]) -> dict[str, dict[str, int]]:
+def actual_counts(units: list[dict], sources: tuple[str, ...] = SOURCES) -> dict[str, dict[str, int]]:
     table = {}
-    for source in (*SOURCES, "total"):
+    for source in (*sources, "total"):
         chosen = [u for u in units if source == "total" or u["source"] == source]
         modalities = Counter(rule["modality"] for u in chosen for rule in u["rules"])
         table[source] = {
@@ -65,12 +80,12 @@ def actual_counts(units: list[dict]) -> dict[str, dict[str, int]]:
     return table
 
 
-def unit_errors(u: dict) -> list[str]:
+def unit_errors(u: dict, sources: tuple[str, ...] = SOURCES) -> list[str]:
     """What is wrong with one unit; [] when nothing is."""
     errors = []
     if set(u) != UNIT_KEYS:
         return [f"keys {sorted(set(u) ^ UNIT_KEYS)}"]
-    if u["source"] not in SOURCES:
+    if u["source"] not in sources:
         errors.append(f"source {u['source']!r}")
     if not u["provision"] or not u["text"]:
         errors.append("empty provision or text")
@@ -137,13 +152,17 @@ def _folded_sources(shared: Path) -> dict[str, str]:
         for child in (node.get("contents") or []) + (node.get("subpoints") or []):
             yield from gdpr_texts(child)
 
+    def cfr_text(part: str) -> str:
+        page = (shared / "hipaa-goldcoin" / "regulations" / f"subchapter-C_part-{part}.html").read_text(encoding="utf-8")
+        return normalise_text(html.unescape(re.sub(r"<[^>]+>", "", page)))
+
     gdpr = json.loads((shared / "gdpr-gdprtext" / "gdpr.json").read_text(encoding="utf-8"))
-    hipaa = (shared / "hipaa-goldcoin" / "regulations" / "subchapter-C_part-164.html").read_text(encoding="utf-8")
     gitlab_md = next((shared / "gitlab-code-of-conduct").glob("gitlab-code-of-business-conduct-*.md"))
     gitlab = re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", gitlab_md.read_text(encoding="utf-8")).replace("**", "")
     return {
         "gdpr": normalise_text(" \n ".join(t for ch in gdpr["chapters"] for t in gdpr_texts(ch))),
-        "hipaa164": normalise_text(html.unescape(re.sub(r"<[^>]+>", "", hipaa))),
+        "hipaa164": cfr_text("164"),
+        "hipaa160": cfr_text("160"),
         "gitlab": normalise_text(gitlab),
     }
 
@@ -152,3 +171,65 @@ def test_texts_are_verbatim_in_the_sources(shared_data: Path) -> None:
     sources = _folded_sources(shared_data)
     missing = [u["id"] for u in load_units() if u["text"] not in sources[u["source"]]]
     assert missing == []
+
+
+# ---------------------------------------------------------------- held-out set
+
+HELDOUT_SECTION = "## Held-out set"
+
+
+def provision_key(u: dict) -> str:
+    """The article or section a unit comes from: 'gdpr Article 36', 'hipaa164 164.506'."""
+    match = re.match(r"(Article \d+|\d+\.\d+)", u["provision"])
+    assert match, f"{u['id']}: provision {u['provision']!r} names no article or section"
+    return f"{u['source']} {match.group(1)}"
+
+
+def test_heldout_units_are_well_formed() -> None:
+    heldout = load_units(HELDOUT)
+    assert [u["id"] for u in heldout if not u["id"].startswith("heldout-")] == []
+    ids = Counter(u["id"] for u in load_units() + heldout)
+    assert [i for i, n in ids.items() if n > 1] == []
+    errors = {u["id"]: unit_errors(u, HELDOUT_SOURCES) for u in heldout}
+    assert {i: e for i, e in errors.items() if e} == {}
+
+
+def gold_overlap(heldout: list[dict], gold: list[dict]) -> list[str]:
+    """Why held-out units are not independent of gold.jsonl; [] when they are."""
+    gold_texts = {u["text"] for u in gold}
+    gold_provisions = {provision_key(u) for u in gold if u["source"] != "gitlab"}
+    return ([f"{u['id']}: text is in gold.jsonl" for u in heldout if u["text"] in gold_texts]
+            + [f"{u['id']}: {provision_key(u)} is used in gold.jsonl" for u in heldout
+               if provision_key(u) in gold_provisions])
+
+
+def test_heldout_is_disjoint_from_gold() -> None:
+    # The set measures generalisation: no unit text and no article or section may come from gold.jsonl.
+    assert gold_overlap(load_units(HELDOUT), load_units()) == []
+
+
+def test_gold_overlap_check_catches_leaks() -> None:
+    gold = load_units()
+    copied = dict(next(u for u in gold if u["source"] == "hipaa164"), id="heldout-copy")
+    moved = dict(load_units(HELDOUT)[0], id="heldout-moved", provision="Article 5(2)")
+    assert gold_overlap([copied, moved], gold) == [
+        "heldout-copy: text is in gold.jsonl",
+        f"heldout-copy: {provision_key(copied)} is used in gold.jsonl",
+        "heldout-moved: gdpr Article 5 is used in gold.jsonl",
+    ]
+
+
+def test_heldout_counts_are_as_documented() -> None:
+    documented = documented_counts(HELDOUT_SECTION, HELDOUT_SOURCES)
+    assert set(documented) == {*HELDOUT_SOURCES, "total"}, "GUIDELINES.md held-out counts table is missing rows"
+    assert actual_counts(load_units(HELDOUT), HELDOUT_SOURCES) == documented
+
+
+def test_heldout_texts_are_verbatim_in_the_sources(shared_data: Path) -> None:
+    sources = _folded_sources(shared_data)
+    heldout = load_units(HELDOUT)
+    assert [u["id"] for u in heldout if u["text"] not in sources[u["source"]]] == []
+    # Lead-ins of nested lists are joined level by level, so each level is checked on its own.
+    levels = [(u["id"], u["source"], level) for u in heldout if u["lead_in"]
+              for level in re.split(r"(?<=[:\u2014]) ", u["lead_in"])]
+    assert [(i, level) for i, source, level in levels if level not in sources[source]] == []

@@ -286,3 +286,34 @@ def test_rules_review_page_highlights_conditions_and_exceptions(framed, capsys):
     from pipeline.framers.report import highlight
 
     assert highlight("a <b> if c", ["if c"], []) == "a &lt;b&gt; <mark class='condition'>if c</mark>"
+
+
+def test_except_as_permitted_by_this_subpart_lets_the_subpart_win(tmp_path, capsys):
+    regulation = tmp_path / "privacy.md"
+    regulation.write_text(
+        "# Privacy rule\n\n## Subpart E — Privacy\n\n### § 164.502 Uses and disclosures\n\n"
+        "(a) A covered entity may not disclose protected health information, except as permitted by this subpart.\n\n"
+        "(b) A covered entity may disclose protected health information to the individual.\n\n"
+        "### § 164.530 Training\n\n(a) A covered entity must train all members of its workforce.\n",
+        encoding="utf-8",
+    )
+    store_arg = ["--store", f"oxigraph:{tmp_path / 'store'}"]
+    code, out, err = run(["load", str(regulation), *store_arg], capsys)
+    assert code == EXIT_OK, err
+    code, out, _ = run(["conflicts", "--format", "jsonl", *store_arg], capsys)
+    (conflict,) = [json.loads(line) for line in out.splitlines()]
+    permission = next(r for r in conflict["rules"] if r["modality"] == "permission")
+    assert conflict["winner"] == permission["id"]
+
+
+def test_references_to_sections_of_another_loaded_document_resolve(tmp_path, capsys):
+    definitions = tmp_path / "part-160.md"
+    definitions.write_text("# Part 160\n\n## § 160.103 Definitions\n\nA covered entity means a health plan.\n", encoding="utf-8")
+    rules = tmp_path / "part-164.md"
+    rules.write_text("# Part 164\n\n## § 164.502 Uses\n\n(a) A covered entity must keep records in accordance with section 160.103.\n", encoding="utf-8")
+    store_arg = ["--store", f"oxigraph:{tmp_path / 'store'}"]
+    assert run(["load", str(definitions), *store_arg], capsys)[0] == EXIT_OK
+    assert run(["load", str(rules), *store_arg], capsys)[0] == EXIT_OK
+    query = "SELECT ?g WHERE { GRAPH ?g { ?p pol:provisionId '160.103' } ?r pol:refersTo ?p }"
+    code, out, _ = run(["query", query, "--format", "csv", *store_arg], capsys)
+    assert out.splitlines()[1:] == ["https://w3id.org/alignment-studio/graph/part-160"]
