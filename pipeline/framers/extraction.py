@@ -226,6 +226,8 @@ def party_lead_in(sent) -> PartyLeadIn | None:
     if not words or len(words) > 8 or any(t.pos_ in ("VERB", "AUX") for t in words):
         return None
     root = sent.root
+    if root.pos_ == "PRON" and root.lower_ in ("we", "you"):
+        return PartyLeadIn(root.lower_)  # "We: (a) prohibit bribes; ..."
     if root.pos_ not in ("NOUN", "PROPN") or not _agentive(root):
         return None
     return PartyLeadIn(_label(root))
@@ -270,9 +272,35 @@ def lead_in_frame(sent, base: int, text: str) -> Frame | None:
 
 
 def sentence_statements(sent, base: int, frame: Frame | None, *, as_lead_in: bool = False) -> list[Statement]:
-    """The statements of one spaCy sentence; ``base`` is added to every character offset."""
-    text = sent.text
-    span = Span(base + sent.start_char, base + sent.end_char, text)
+    """The statements of one spaCy sentence; ``base`` is added to every character offset.
+
+    A sentence of clauses joined by semicolons ("... kept up to date; every reasonable step must
+    be taken ...") is read clause by clause; each statement keeps the whole sentence as source."""
+    parts = [] if as_lead_in else _semicolon_clauses(sent)
+    if len(parts) < 2:
+        return _span_statements(sent, sent, base, frame, as_lead_in)
+    found: list[Statement] = []
+    for number, part in enumerate(parts):
+        # only the first clause of a list item continues its lead-in
+        found += _span_statements(part, sent, base, frame if number == 0 else None, False)
+    return found
+
+
+def _semicolon_clauses(sent) -> list:
+    """The parts of a sentence between semicolons, when a later part is a clause of its own (a modal in it)."""
+    cuts = [t.i for t in sent if t.text == ";"]
+    if not cuts:
+        return []
+    bounds = [sent.start, *[c + 1 for c in cuts], sent.end]
+    parts = [sent.doc[a:b] for a, b in zip(bounds, bounds[1:]) if b - a >= 4]
+    if len(parts) < 2 or not any(t.tag_ == "MD" for part in parts[1:] for t in part):
+        return []
+    return parts
+
+
+def _span_statements(sent, whole, base: int, frame: Frame | None, as_lead_in: bool) -> list[Statement]:
+    text = whole.text
+    span = Span(base + whole.start_char, base + whole.end_char, text)
     definition = _definition(sent, base)
     if definition is not None:
         return [definition]
@@ -419,6 +447,12 @@ def _modality(head, as_lead_in: bool = False, inherited=()):
     lemma = head.lemma_.lower()
     word = head.lower_
 
+    # "Compliance with this Code is the responsibility of every Team Member"
+    if lemma == "be" and modal is None and subject is not None:
+        duty = next((c for c in children if c.dep_ == "attr" and c.lemma_ in ("responsibility", "duty", "obligation")), None)
+        holder = next((g for c in (duty.children if duty is not None else ()) if c.dep_ == "prep" and c.lower_ == "of" for g in c.children if g.dep_ == "pobj"), None)
+        if holder is not None and _agentive(holder):
+            return "obligation", head, False
     # "X is required to / is prohibited from / is entitled to / has the right to", with or without "shall"
     main = head
     deontic_word = None
@@ -453,6 +487,8 @@ def _modality(head, as_lead_in: bool = False, inherited=()):
         if lemma in ("have", "be", "ought") and any(c.dep_ == "aux" and c.lower_ == "to" for c in complement.children):
             if any(c.dep_ == "aux" and c.lower_ in ("will", "would", "could") for c in children):
                 return None
+            if complement.lemma_.lower() in CONSTITUTIVE_VERBS:
+                return None  # "is not to be construed as ...": how to read the text, not a duty
             return ("prohibition" if negated else "obligation"), complement, False
         return None  # "need only": a duty narrowed, not a new one
     elif lemma in ("agree", "undertake", "covenant", "commit") and modal is None and head.tag_ in ("VBZ", "VBP") and subject is not None and _agentive(subject):
@@ -461,11 +497,14 @@ def _modality(head, as_lead_in: bool = False, inherited=()):
         if complement is not None and any(c.dep_ == "aux" and c.lower_ == "to" for c in complement.children):
             return ("prohibition" if negated or _negated(complement) else "obligation"), complement, False
         return None
-    elif lemma in ("prohibit", "forbid", "require", "permit", "allow", "authorise", "authorize", "expect", "oblige", "entitle") and head.pos_ == "VERB" and modal is None:
+    elif lemma in ("prohibit", "forbid", "require", "permit", "allow", "authorise", "authorize", "expect", "oblige", "entitle") and head.pos_ == "VERB" and (
+        modal is None or (modal.lower_ in ("will", "shall", "must") and negated and lemma in ("permit", "allow", "authorise", "authorize"))
+    ):
+        # "GitLab will not allow any retaliation": a ban on retaliation
         # "GitLab prohibits any activity that ...", "We expect each Team Member to read ..."
         if any(c.dep_ == "auxpass" for c in children):
             pass  # passive without "to": "Processing is prohibited." handled below as a word
-        elif head.tag_ in ("VBZ", "VBP", "VBD") and subject is not None:
+        elif (head.tag_ in ("VBZ", "VBP", "VBD") or modal is not None) and subject is not None:
             kind = {
                 "prohibit": "prohibition", "forbid": "prohibition", "require": "obligation", "expect": "obligation",
                 "oblige": "obligation", "permit": "permission", "allow": "permission", "authorise": "permission",
@@ -495,6 +534,8 @@ def _modality(head, as_lead_in: bool = False, inherited=()):
             # An imperative ("Report violations ...", "Do not accept gifts ..."): codes of conduct talk this way.
             if lemma in CONSTITUTIVE_VERBS or lemma in ("see", "note", "refer"):
                 return None
+            if lemma in ("prohibit", "forbid"):
+                return ("permission" if negated else "prohibition"), head, False  # "(We:) prohibit bribes"
             return ("prohibition" if negated else "obligation"), head, False
         return None
 
@@ -529,6 +570,12 @@ def _modality(head, as_lead_in: bool = False, inherited=()):
         return base, main, False
 
     # a modal auxiliary on the clause head
+    if lemma == "take" and subject is not None and subject.lemma_ == "account":
+        return None  # "account shall be taken of": guidance on weighing, not a duty to act
+    if lemma == "be" and modal_word in ("shall", "must") and any(c.dep_ == "expl" for c in children) and any(
+        c.dep_ == "attr" for c in children
+    ):
+        return ("prohibition" if negated else "obligation"), head, False  # "there shall be a public communication"
     if lemma == "refrain" and modal_word in OBLIGATION_MODALS and not negated:
         # "must refrain from intimidating": a ban on intimidating
         act = next((g for c in children if c.dep_ == "prep" and c.lower_ == "from" for g in c.children if g.dep_ == "pcomp"), None)
@@ -618,7 +665,10 @@ def _constitutive(head, main) -> bool:
             return False
         # "must be consistent with the authorization", "shall be accurate": a quality someone must ensure
         modal = next((c.lower_ for c in head.children if c.dep_ == "aux" and c.tag_ == "MD"), None)
-        if modal in ("must", "should") or any(c.dep_ == "acomp" and c.lower_ in REQUIRED_QUALITIES for c in head.children):
+        if modal in ("must", "should") or any(
+            c.dep_ == "acomp" and (c.lower_ in REQUIRED_QUALITIES or c.lower_.endswith(("-readable", "able", "ible")) and c.lower_ not in ("liable", "applicable"))
+            for c in head.children
+        ):
             return False
         if any(c.dep_ == "prep" and c.lower_ == "in" and any(g.lower_ == "writing" for g in c.children) for c in head.children):
             return False  # "shall be in writing"
