@@ -784,10 +784,15 @@ def _fill_roles(statement: Statement, verb, head) -> None:
     if verb.lemma_ == "take" and any(c.dep_ == "dobj" and c.lemma_ == "place" for c in verb.children) and subject is not None:
         _nominal_roles(statement, subject)  # "A transfer of personal data may take place"
         return
-    effort = next((c for c in verb.children if c.dep_ == "dobj" and c.lemma_ == "effort"), None)
-    if effort is not None:
-        # "must make reasonable efforts to limit X": the duty is to limit X
+    effort = next((c for c in verb.children if c.dep_ == "dobj" and c.lemma_ in ("effort", "measure", "step", "burden")), None)
+    if effort is not None and verb.lemma_ in ("make", "take", "bear", "use"):
+        # "must make reasonable efforts to limit X", "shall take appropriate measures to provide X",
+        # "shall bear the burden of demonstrating X": the duty is to limit, provide, demonstrate X
         goal = next((c for c in effort.children if c.dep_ in ("acl", "relcl", "xcomp") and c.pos_ == "VERB"), None)
+        if goal is None:
+            goal = next((g for c in effort.children if c.dep_ == "prep" and c.lower_ == "of" for g in c.children if g.dep_ == "pcomp"), None)
+        if goal is None:
+            goal = next((c for c in verb.children if c.dep_ in ("xcomp", "advcl") and c.pos_ == "VERB" and any(a.lower_ == "to" for a in c.children)), None)
         if goal is not None:
             verb = goal
     statement.action = _verb_phrase(verb)
@@ -863,14 +868,20 @@ def _direct_object(verb):
 
 
 def _verb_phrase(verb) -> str:
-    """'use or disclose', 'carry out', 'notify': lemmas of the verb, its particle and its verb conjuncts."""
+    """'use or disclose', 'carry out', 'notify': lemmas of the verb, its particle and the verbs
+    coordinated with it in the same clause (same form, same polarity, no subject or modal of their own)."""
     words = [_verb_lemma(verb)]
     for child in verb.children:
-        if child.dep_ == "conj" and child.pos_ == "VERB" and not any(g.dep_ in ("nsubj", "nsubjpass", "aux") and g.lower_ in OBLIGATION_MODALS | PERMISSION_MODALS for g in child.children):
-            if _subject(child) is not None:
-                continue
-            cc = next((c.lower_ for c in verb.children if c.dep_ == "cc"), "and")
-            words += [cc, _verb_lemma(child)]
+        if child.dep_ != "conj" or child.pos_ != "VERB" or _subject(child) is not None:
+            continue
+        if any(g.dep_ == "aux" and g.tag_ == "MD" for g in child.children):
+            continue  # its own modal: its own rule
+        if (child.tag_ == "VBN") != (verb.tag_ == "VBN"):
+            continue  # "use ... only as permitted": a participle elsewhere, not a second act
+        if (_negated(child) and not _negated(verb)) or any(t.text == ";" for t in verb.doc[verb.i : child.i]):
+            continue
+        cc = next((c.lower_ for c in verb.children if c.dep_ == "cc"), "and")
+        words += [cc, _verb_lemma(child)]
     return " ".join(words)
 
 
@@ -879,14 +890,37 @@ def _verb_lemma(verb) -> str:
     if lemma == "be":
         complement = next((c for c in verb.children if c.dep_ == "acomp"), None)
         if complement is not None:
-            return f"be {complement.lower_}"
+            # "be machine-readable": the hyphenated words before the adjective belong to it
+            start = complement.i
+            while start > verb.i + 1 and verb.doc[start - 1].text == "-" and start - 2 > verb.i:
+                start -= 2
+            return "be " + verb.doc[start : complement.i + 1].text.lower().replace(" - ", "-").replace(" -", "-").replace("- ", "-")
+        writing = next((c for c in verb.children if c.dep_ == "prep" and c.lower_ == "in" and any(g.lower_ == "writing" for g in c.children)), None)
+        if writing is not None:
+            return "be in writing"
     particle = next((c.lower_ for c in verb.children if c.dep_ == "prt"), None)
     return f"{lemma} {particle}" if particle else lemma
 
 
+# Acts named by nouns: "Strict adherence to the Code is required" -> adhere.
+DEVERBAL = {
+    "compliance": "comply", "adherence": "adhere", "disclosure": "disclose", "notification": "notify",
+    "retention": "retain", "erasure": "erase", "rectification": "rectify", "transfer": "transfer",
+    "use": "use", "collection": "collect", "storage": "store", "access": "access",
+    "communication": "communicate", "payment": "pay", "approval": "approve", "restriction": "restrict",
+    "intimidation": "intimidate", "retaliation": "retaliate", "sale": "sell", "publication": "publish",
+    "destruction": "destroy", "modification": "modify", "transmission": "transmit", "acceptance": "accept",
+    "solicitation": "solicit", "discrimination": "discriminate", "harassment": "harass",
+}
+# Nouns for an activity in general: the act is in their relative clause ("any activity that violates the law").
+ACTIVITY_NOUNS = {"activity", "conduct", "practice", "action", "act", "behaviour", "behavior", "transaction"}
+
+
 def _nominal_action(noun) -> str:
-    """The act a noun names: 'processing' -> 'process', 'the placing on the market' -> 'place';
-    a plain noun ('activity', 'practice') -> 'engage in'."""
+    """The act a noun names: 'processing' -> 'process', 'the placing on the market' -> 'place',
+    'adherence' -> 'adhere'; a plain noun ('activity', 'practice') -> 'engage in'."""
+    if noun.lemma_.lower() in DEVERBAL:
+        return DEVERBAL[noun.lemma_.lower()]
     if noun.lower_.endswith("ing") and len(noun.lower_) > 5:
         return verb_lemma_of(noun)
     return "engage in"
@@ -920,7 +954,17 @@ def _lemmatizer(vocab):
 def _nominal_roles(statement: Statement, noun) -> None:
     """'Processing of personal data' as the thing banned or allowed: action from the noun, object its 'of' phrase."""
     statement.action = _nominal_action(noun)
-    of = next((g for c in noun.children if c.dep_ == "prep" and c.lower_ == "of" for g in c.children if g.dep_ == "pobj"), None)
+    deed = next((c for c in noun.children if c.dep_ == "relcl" and c.pos_ == "VERB"), None)
+    if noun.lemma_.lower() in ACTIVITY_NOUNS and deed is not None:
+        # "any activity by Team Members that violates any applicable law": the act is to violate the law
+        statement.action = _verb_phrase(deed)
+        found = _direct_object(deed)
+        statement.object = _label(found) if found is not None else None
+        by = next((g for c in noun.children if c.dep_ == "prep" and c.lower_ == "by" for g in c.children if g.dep_ == "pobj"), None)
+        if by is not None:
+            statement.bearer = _label(by)
+        return
+    of = next((g for c in noun.children if c.dep_ == "prep" and c.lower_ in ("of", "to") for g in c.children if g.dep_ == "pobj"), None)
     if statement.action == "engage in" or of is None:
         statement.object = _label(noun) if statement.action == "engage in" else None
     else:
