@@ -80,6 +80,8 @@ LIGHT_NOUNS = {
     "set", "form", "category", "type", "kind", "nature", "request", "copy", "part", "list", "record",
     "number", "amount", "level", "means", "notice", "statement", "summary", "description", "portion",
 }
+# Pronouns that stand for a party named elsewhere.
+THIRD_PERSON = {"he", "she", "they", "it", "them", "him", "her"}
 # Things that cannot bear a duty: a rule whose subject is one of them names no bearer.
 THING_NOUNS = {
     "data", "information", "code", "contract", "agreement", "document", "documentation", "record",
@@ -717,22 +719,22 @@ def infer_bearers(statements: list[Statement], groups: list[str]) -> int:
 
     Passive duties ("Personal data shall be processed lawfully", "The information may be provided
     orally") bind whoever the surrounding provisions bind: the most frequent explicit bearer in the
-    same group (the caller's choice: an article or section), else in the whole input. Coordinated
-    bearers ("controller or processor") count for each party. Left alone when nothing names one.
+    same group (the caller's choice: an article or section), else in the same document (a group
+    is written "document|section"). Left alone when nothing names one.
     """
     from collections import Counter
 
     per_group: dict[str, Counter] = {}
-    overall: Counter = Counter()
+    per_document: dict[str, Counter] = {}
     for statement, group in zip(statements, groups):
         if statement.kind == "rule" and statement.modality and statement.bearer and not statement.bearer_inferred:
             per_group.setdefault(group, Counter())[statement.bearer] += 1
-            overall[statement.bearer] += 1
+            per_document.setdefault(group.split("|", 1)[0], Counter())[statement.bearer] += 1
     filled = 0
     for statement, group in zip(statements, groups):
         if statement.kind != "rule" or not statement.modality or statement.bearer:
             continue
-        counts = per_group.get(group) or overall
+        counts = per_group.get(group) or per_document.get(group.split("|", 1)[0])
         if counts:
             statement.bearer = max(sorted(counts), key=counts.__getitem__)
             statement.bearer_inferred = True
@@ -800,10 +802,11 @@ def _fill_roles(statement: Statement, verb, head) -> None:
         # "Personal data shall be erased by the controller", "People are to be treated with dignity"
         statement.object = _label(subject)
         agent = _agent(verb)
-        statement.bearer = _label(agent) if agent is not None else None
+        statement.bearer = _label(agent) if agent is not None and _agentive(agent) and agent.lower_ not in THIRD_PERSON else None
         return
-    if subject is not None and subject.lower_ not in NOT_A_PARTY and _agentive(subject):
-        # a thing as subject ("That documentation shall enable ...") binds whoever keeps it: no bearer named
+    if subject is not None and subject.lower_ not in NOT_A_PARTY and _agentive(subject) and subject.lower_ not in THIRD_PERSON:
+        # a thing as subject ("That documentation shall enable ...") binds whoever keeps it, and
+        # "they"/"he" stand for someone named elsewhere: no bearer named here
         statement.bearer = _label(subject)
     direct = _direct_object(verb)
     if direct is not None:

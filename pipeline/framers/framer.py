@@ -132,7 +132,7 @@ def extract_document(document: SourceDocument, nlp) -> tuple[list[tuple[Statemen
                 elif statement.modality:
                     rules.append((statement, block.provision))
         _such_as(doc, examples)
-    infer_bearers([s for s, _ in rules], [_top_provision(document, p) for _, p in rules])
+    infer_bearers([s for s, _ in rules], [f"{document.doc_id}|{_top_provision(document, p)}" for _, p in rules])
     return rules, definitions, examples
 
 
