@@ -60,6 +60,7 @@ CONDITION_CUES = (
     "if", "where", "when", "whenever", "in the case of", "in case of", "in the event of",
     "in the event that", "provided that", "providing that", "to the extent that", "to the extent",
     "insofar as", "in so far as", "as long as", "so long as", "only if", "once", "in the absence of",
+    "on condition that", "in such a case", "in such cases", "in cases", "in the cases", "in the case in which",
 )
 EXCEPTION_CUES = (
     "unless", "except", "except for", "except as", "except where", "except when", "except that",
@@ -254,8 +255,14 @@ class Frame:
         self.wants_object = wants_object  # "The following practices shall be prohibited:"
 
 
-_CONDITION_END = re.compile(r"\b(?:where|if|when|whenever|provided that|in any case where|in the case of)\s*[:—–-]+\s*$", re.IGNORECASE)
-_EXCEPTION_END = re.compile(r"\b(?:unless|except|except if|except where|except when|except that|to the extent that|other than)\s*[:—–-]+\s*$", re.IGNORECASE)
+# "... in any case where:", "... if it:", "... if the covered entity:": the items complete the condition
+_CONDITION_END = re.compile(
+    r"\b(?:where|if|when|whenever|provided that|in any case where|in the case of)\b(?:\s+[\w’']+){0,4}\s*[:—–-]+\s*$", re.IGNORECASE
+)
+_EXCEPTION_END = re.compile(
+    r"\b(?:unless|except|except if|except where|except when|except that|to the extent that|other than)\b(?:\s+[\w’']+){0,4}\s*[:—–-]+\s*$",
+    re.IGNORECASE,
+)
 
 
 def lead_in_frame(sent, base: int, text: str) -> Frame | None:
@@ -1099,6 +1106,8 @@ def _clauses(sent, base: int) -> tuple[list[Span], list[Span]]:
                 break
         while last + 1 < sent.end and doc[token.i : last + 1].text.count("(") > doc[token.i : last + 1].text.count(")") and doc[last + 1].text == ")":
             last += 1
+        if last + 1 < sent.end and doc[last + 1].text == ":" and last + 2 >= sent.end - 1:
+            continue  # "... if it:" - the clause goes on in the list items, which carry it
         begin = token.i - 1 if token.i > sent.start and doc[token.i - 1].lower_ == "only" else token.i
         span_tokens = doc[begin : last + 1]
         text = span_tokens.text.rstrip(" ,;:.—–-")
