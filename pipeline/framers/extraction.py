@@ -81,6 +81,8 @@ LIGHT_NOUNS = {
     "set", "form", "category", "type", "kind", "nature", "request", "copy", "part", "list", "record",
     "number", "amount", "level", "means", "notice", "statement", "summary", "description", "portion",
 }
+# What a party can "have" that makes a rule: rights and powers permit, duties oblige.
+HELD_NOUNS = {"right", "power", "competence", "authority", "obligation", "duty", "responsibility"}
 # Pronouns that stand for a party named elsewhere.
 THIRD_PERSON = {"he", "she", "they", "it", "them", "him", "her"}
 # Things that cannot bear a duty: a rule whose subject is one of them names no bearer.
@@ -257,7 +259,9 @@ class Frame:
 
 # "... in any case where:", "... if it:", "... if the covered entity:": the items complete the condition
 _CONDITION_END = re.compile(
-    r"\b(?:where|if|when|whenever|provided that|in any case where|in the case of)\b(?:\s+[\w’']+){0,4}\s*[:—–-]+\s*$", re.IGNORECASE
+    r"(?:\b(?:where|if|when|whenever|provided that|in any case where|in the case of)\b(?:\s+[\w’']+){0,4}"
+    r"|\bin (?:the|any of the) following (?:cases|situations|circumstances))\s*[:—–-]+\s*$",
+    re.IGNORECASE,
 )
 _EXCEPTION_END = re.compile(
     r"\b(?:unless|except|except if|except where|except when|except that|to the extent that|other than)\b(?:\s+[\w’']+){0,4}\s*[:—–-]+\s*$",
@@ -275,7 +279,7 @@ def lead_in_frame(sent, base: int, text: str) -> Frame | None:
     wants_object = "following" in lowered and (rule.object is None or "following" in rule.object or rule.action in ("engage in", "prohibit", "permit", "require"))
     subject = _subject(sent.root)
     return Frame(
-        rule, text, wants_action=rule.action in (None, "be"), wants_object=wants_object,
+        rule, text, wants_action=rule.action in (None, "be") or rule.action in HELD_NOUNS or rule.action == "have", wants_object=wants_object,
         subject=_label(subject) if subject is not None else None,
     )
 
@@ -382,7 +386,7 @@ def _from_frame(frame: Frame, sent, span: Span) -> Statement:
         action=base_rule.action,
         object=base_rule.object,
     )
-    if frame.wants_action and base_rule.object is None:
+    if frame.wants_action and base_rule.object is None and base_rule.action in (None, "be"):
         # "Personal data shall be: (a) processed lawfully": the lead-in's subject is what is acted on
         statement.object, statement.bearer = frame.subject, None
     root = sent.root
@@ -477,9 +481,10 @@ def _modality(head, as_lead_in: bool = False, inherited=()):
             )
         if complement is not None:
             main = complement
-    elif lemma == "have" and any(c.dep_ == "dobj" and c.lemma_ in ("right", "obligation", "duty", "responsibility") for c in children):
-        noun = next(c for c in children if c.dep_ == "dobj" and c.lemma_ in ("right", "obligation", "duty", "responsibility"))
-        deontic_word = "entitled" if noun.lemma_ == "right" else "required"
+    elif lemma == "have" and any(_held_noun(c) is not None for c in children if c.dep_ == "dobj"):
+        # "has the right to", "shall have the power to", "shall have all of the following powers:"
+        noun = next(_held_noun(c) for c in children if c.dep_ == "dobj" and _held_noun(c) is not None)
+        deontic_word = "entitled" if noun.lemma_ in ("right", "power", "competence", "authority") else "required"
         if any(c.dep_ == "det" and c.lower_ == "no" for c in noun.children):
             negated = True  # "shall have no obligation to remove": a duty lifted; "no right to": a ban
         complement = next((c for c in noun.children if c.dep_ in ("acl", "relcl") and c.pos_ == "VERB"), None)
@@ -620,6 +625,18 @@ def _negated(head) -> bool:
         ):
             return True
     return False
+
+
+def _held_noun(token):
+    """'the right', 'all of the following powers': the right or power a party has, if it is one."""
+    if token.lemma_ in HELD_NOUNS:
+        return token
+    if token.lower_ in ("all", "each", "any", "some"):
+        return next(
+            (g for c in token.children if c.dep_ == "prep" and c.lower_ == "of" for g in c.children if g.lemma_ in HELD_NOUNS),
+            None,
+        )
+    return None
 
 
 def _modal_root(head, as_lead_in: bool = False):
