@@ -364,6 +364,9 @@ def _span_statements(sent, whole, base: int, frame: Frame | None, as_lead_in: bo
         statement.purpose = _purpose(text)
         if frame is not None and frame.statement is not None:
             statement.lead_in = frame.text
+            if not statement.bearer and frame.statement.bearer:
+                # "A covered entity must: (i) Implement procedures ...": the item's duty is the lead-in party's
+                statement.bearer = frame.statement.bearer
             statement.conditions = frame.statement.conditions + statement.conditions
             statement.exceptions = frame.statement.exceptions + statement.exceptions
             if frame.item_role is not None:
@@ -373,6 +376,9 @@ def _span_statements(sent, whole, base: int, frame: Frame | None, as_lead_in: bo
                 item_span = Span(span.start, span.start + len(item), item)
                 (statement.conditions if frame.item_role == "condition" else statement.exceptions).append(item_span)
     return [s for s in statements if s.modality or s.negated_requirement or s.kind == "definition"]
+
+
+_MONTH = re.compile(r"(?:January|February|March|April|May|June|July|August|September|October|November|December)$")
 
 
 def _from_frame(frame: Frame, sent, span: Span) -> Statement:
@@ -400,7 +406,9 @@ def _from_frame(frame: Frame, sent, span: Span) -> Statement:
         direct = _direct_object(root)
         if direct is not None:
             statement.object = _label(direct)
-    elif frame.wants_object or (base_rule.object is None and root.pos_ in ("NOUN", "PROPN")):
+    elif root.like_num or root.ent_type_ == "DATE" or _MONTH.match(root.text):
+        pass  # "(1) April 14, 2003;": a date completes the lead-in's rule, it names no act or thing
+    elif frame.wants_object or (base_rule.object is None and root.pos_ in ("NOUN", "PROPN") and base_rule.action in (None, "be", "engage in")):
         if root.pos_ in ("NOUN", "PROPN"):
             if frame.wants_action or frame.wants_object or statement.action in (None, "be", "engage in", "processing"):
                 _nominal_roles(statement, root)
