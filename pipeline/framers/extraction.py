@@ -95,6 +95,7 @@ THING_NOUNS = {
     "responsibility", "asset", "property", "account", "matter", "term", "condition", "requirement",
     "statement", "plan", "safeguard", "standard", "specification", "implementation", "form", "copy",
     "response", "disclosure", "use", "action", "activity", "practice", "purpose", "right", "obligation",
+    "fund", "sum", "expense", "appropriation", "balance", "purchase", "lease", "vehicle", "program", "project",
 }
 # Adjectives that grade a duty ("appropriate measures") rather than name a different thing.
 EVALUATIVE = {
@@ -458,6 +459,8 @@ def _modality(head, as_lead_in: bool = False, inherited=()):
     modal = next((c for c in auxes if c.lower_ in OBLIGATION_MODALS | PERMISSION_MODALS | {"need", "ought"}), None)
     negated = _negated(head)
     subject = next((c for c in children if c.dep_ in ("nsubj", "nsubjpass", "expl")), None)
+    if subject is not None and subject.lower_ == "none" and any(c.dep_ == "prep" and c.lower_ == "of" for c in subject.children) and modal is not None and not negated:
+        return "prohibition", head, False  # "None of the funds shall be used for ...": a ban
     if subject is not None and subject.lower_ in ("nothing", "none"):
         return None  # "Nothing in this section shall prevent ...": says what the text does not do
     # "No person shall", "Neither Landlord nor Tenant shall": a ban on everyone named
@@ -592,6 +595,8 @@ def _modality(head, as_lead_in: bool = False, inherited=()):
         return base, main, False
 
     # a modal auxiliary on the clause head
+    if lemma == "know" and any(c.dep_ == "auxpass" for c in children):
+        return None  # "shall hereafter be known as": a name, not a duty
     if lemma == "take" and subject is not None and subject.lemma_ == "account":
         return None  # "account shall be taken of": guidance on weighing, not a duty to act
     if lemma == "be" and modal_word in ("shall", "must") and any(c.dep_ == "expl" for c in children) and any(
@@ -719,6 +724,8 @@ def _agentive(subject) -> bool:
     and by the suffixes of abstract nouns ("documentation", "assessment", "processing")."""
     if subject.pos_ == "PRON":
         return subject.lower_ in ("we", "you", "they", "he", "she", "i", "who")
+    if subject.like_num or subject.lower_ in ("percent", "%") or any(t.text in ("$", "€", "£") for t in subject.subtree):
+        return False  # "$299,800,000 shall be available": an amount, not a party
     if subject.pos_ == "PROPN" or AGENT_HINTS.fullmatch(subject.lower_):
         return True
     lemma = subject.lemma_.lower()
@@ -1018,6 +1025,10 @@ def _label(token) -> str:
         clause = token.head
         if clause.dep_ == "relcl" and clause.head.pos_ in ("NOUN", "PROPN"):
             return _label(clause.head)  # "a requirement that must be followed": the requirement
+    if token.lower_ in ("none", "all", "each", "any", "some", "either", "neither"):
+        of = next((g for c in token.children if c.dep_ == "prep" and c.lower_ == "of" for g in c.children if g.dep_ == "pobj"), None)
+        if of is not None:
+            return _label(of)  # "None of the funds": the funds
     if token.pos_ == "PRON":
         return token.lower_
     parts = [_noun_words(token)]
@@ -1049,6 +1060,12 @@ def _noun_words(token) -> str:
                 if not t.is_punct and t.dep_ not in ("det", "predet", "poss", "case") and t.lower_ not in EVALUATIVE
             ))
     words.append(_head_word(token))
+    if token.pos_ == "PROPN":
+        # "the Secretary of State", "the Department of Homeland Security": the name goes on
+        of = next((c for c in token.children if c.dep_ == "prep" and c.lower_ == "of"), None)
+        name = next((g for g in of.children if g.dep_ == "pobj" and g.pos_ == "PROPN"), None) if of is not None else None
+        if name is not None:
+            words.append("of " + " ".join(t.lower_ for t in name.subtree if not t.is_punct and t.dep_ != "det"))
     return " ".join(w for w in words if w)
 
 
