@@ -219,6 +219,21 @@ def _lead_in_frames(nlp, lead_ins) -> dict[str, "Frame | None"]:
     return frames
 
 
+def _bare_modal_lead_in(sent, base: int) -> list[Statement]:
+    """'..., the controller may either:' when the parser hangs the modal on "either": the words decide."""
+    match = _BARE_MODAL_END.search(sent.text)
+    if not match:
+        return []
+    word, negated = match.group(1).lower(), bool(match.group(2))
+    modality = ("prohibition" if negated else "obligation") if word in ("shall", "must") else ("prohibition" if negated else "permission")
+    modal = next((t for t in reversed(list(sent)) if t.tag_ == "MD"), None)
+    subject = _subject(modal.head) if modal is not None else None
+    statement = Statement(kind="rule", sentence=Span(base + sent.start_char, base + sent.end_char, sent.text), modality=modality)
+    statement.bearer = _label(subject) if subject is not None and _agentive(subject) else None
+    statement.conditions, statement.exceptions = _clauses(sent, base)
+    return [statement]
+
+
 class PartyLeadIn:
     """A lead-in that only names a party ("A covered entity—"): its items say what the party must do."""
 
@@ -270,9 +285,14 @@ _EXCEPTION_END = re.compile(
 )
 
 
+_BARE_MODAL_END = re.compile(r"\b(shall|must|may)(\s+not)?(?:\s+(?:either|both|also|only|each))?\s*[:—–-]+\s*$", re.IGNORECASE)
+
+
 def lead_in_frame(sent, base: int, text: str) -> Frame | None:
     found = sentence_statements(sent, base, None, as_lead_in=True)
     rules = [s for s in found if s.kind == "rule"]
+    if not rules:
+        rules = _bare_modal_lead_in(sent, base)
     if not rules:
         return None
     rule = rules[0]
@@ -322,7 +342,7 @@ def _span_statements(sent, whole, base: int, frame: Frame | None, as_lead_in: bo
     statements = []
     verbs: dict[int, object] = {}
     for head in heads:
-        reading = _modal_root(head, as_lead_in) if head.tag_ == "MD" else _modality(head, as_lead_in)
+        reading = _modal_root(head, as_lead_in) if head.tag_ == "MD" else _modality(head, as_lead_in, imperative=frame is None)
         if reading is None and head == sent.root:
             # the first verb is no rule of its own; a verb coordinated with it may be one
             shared = [c for c in head.children if (c.dep_ == "aux" and c.tag_ == "MD") or c.dep_ == "neg"]
@@ -402,7 +422,7 @@ def _from_frame(frame: Frame, sent, span: Span) -> Statement:
         adjectives = [root.lower_, *[c.lower_ for c in root.conjuncts if c.pos_ == "ADJ"]]
         listed = ", ".join(adjectives[:-1]) + " and " + adjectives[-1] if len(adjectives) > 1 else adjectives[0]
         statement.action = f"be {listed}"
-    elif frame.wants_action and root.pos_ in ("VERB", "AUX") and root.tag_ in ("VBN", "VB", "VBG", "VBD"):
+    elif ((frame.wants_action and root.pos_ in ("VERB", "AUX")) or (root.tag_ == "VB" and root.i == sent.start + _skip_intro(sent))) and root.tag_ in ("VBN", "VB", "VBG", "VBD"):
         statement.action = _verb_phrase(root)
         direct = _direct_object(root)
         if direct is not None:
@@ -449,11 +469,13 @@ def _clause_heads(sent) -> list:
     return heads
 
 
-def _modality(head, as_lead_in: bool = False, inherited=()):
+def _modality(head, as_lead_in: bool = False, inherited=(), imperative: bool = True):
     """(modality, main verb, negated requirement) of a clause head, or None when it is no rule.
 
     ``inherited`` are auxiliaries of a verb this one is coordinated with ("shall be responsible
-    for, and be able to demonstrate": "be able" has the "shall" of "be responsible")."""
+    for, and be able to demonstrate": "be able" has the "shall" of "be responsible").
+    ``imperative`` is False for list items under a lead-in: "(a) charge a reasonable fee" goes on
+    the lead-in's sentence, it is no command of its own."""
     children = list(head.children) + [token for token in inherited if token.dep_ in ("aux", "neg")]
     auxes = [c for c in children if c.dep_ in ("aux", "auxpass")]
     modal = next((c for c in auxes if c.lower_ in OBLIGATION_MODALS | PERMISSION_MODALS | {"need", "ought"}), None)
@@ -529,7 +551,7 @@ def _modality(head, as_lead_in: bool = False, inherited=()):
         # "GitLab prohibits any activity that ...", "We expect each Team Member to read ..."
         if any(c.dep_ == "auxpass" for c in children):
             pass  # passive without "to": "Processing is prohibited." handled below as a word
-        elif (head.tag_ in ("VBZ", "VBP", "VBD") or modal is not None) and subject is not None:
+        elif (head.tag_ in ("VBZ", "VBP", "VBD") or any(c.dep_ == "aux" for c in children)) and subject is not None:
             kind = {
                 "prohibit": "prohibition", "forbid": "prohibition", "require": "obligation", "expect": "obligation",
                 "oblige": "obligation", "permit": "permission", "allow": "permission", "authorise": "permission",
@@ -555,7 +577,7 @@ def _modality(head, as_lead_in: bool = False, inherited=()):
 
     if modal is None and deontic_word is None:
         leading = sum(1 for c in children if c.i < head.i and (c.dep_ == "neg" or (c.dep_ == "aux" and c.lower_ == "do")))
-        if head.tag_ == "VB" and subject is None and head.i == head.sent.start + _skip_intro(head.sent) + leading and not head.sent.text.rstrip().endswith("?"):
+        if imperative and head.tag_ == "VB" and subject is None and head.i == head.sent.start + _skip_intro(head.sent) + leading and not head.sent.text.rstrip().endswith("?"):
             # An imperative ("Report violations ...", "Do not accept gifts ..."): codes of conduct talk this way.
             if lemma in CONSTITUTIVE_VERBS or lemma in ("see", "note", "refer"):
                 return None

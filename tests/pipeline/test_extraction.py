@@ -193,3 +193,44 @@ def test_unknown_model_is_a_clear_error():
 
     with pytest.raises(ModelNotFound, match="no_such_model.*STUDIO_SPACY_MODEL"):
         extract_texts(["The controller shall act."], model="no_such_model")
+
+
+@pytest.mark.parametrize(
+    "text, lead_in, expected",
+    [
+        # clauses joined by a semicolon are read one by one
+        ("Records shall be kept for five years; the processor may not delete them earlier.", None, ["obligation", "prohibition"]),
+        # contract idioms
+        ("Tenant agrees to repair any damage to the Premises.", None, ["obligation"]),
+        ("Neither Landlord nor Tenant shall disclose the terms of this Lease.", None, ["prohibition"]),
+        ("Tenant shall have no obligation to remove the vault.", None, []),
+        ("GitLab will not allow any retaliation against a Team Member.", None, ["prohibition"]),
+        ("This does not prohibit a Team Member from receiving compensation.", None, ["permission"]),
+        ("None of the funds made available by this Act shall be used for remediation.", None, ["prohibition"]),
+        ("Nothing in this section shall prevent a covered entity from disclosing information.", None, []),
+        ("The airport authority shall hereafter be known as the Sponsoring Entity.", None, []),
+        ("When assessing consent, utmost account shall be taken of the circumstances.", None, []),
+        # powers a party has are permissions, also distributed from a lead-in
+        ("The supervisory authority shall have the power to order the erasure of personal data.", None, ["permission"]),
+        ("to carry out investigations in the form of data protection audits;", "Each supervisory authority shall have all of the following investigative powers:", ["permission"]),
+        # items of a conditional lead-in are conditions, not rules
+        ("the data subject has given explicit consent to the processing;", "Paragraph 1 shall not apply if one of the following applies:", []),
+    ],
+)
+def test_more_modality_cues(text, lead_in, expected):
+    assert sorted(modalities(text, lead_in=lead_in)) == sorted(expected)
+
+
+def test_item_duty_takes_the_lead_in_party_and_dates_complete_the_rule():
+    (rule,) = rules("Implement procedures to control access to facilities.", lead_in="A covered entity must, in accordance with § 164.306:")
+    assert (rule.modality, rule.bearer, rule.action) == ("obligation", "covered entity", "implement")
+    (rule,) = rules("April 14, 2003.", lead_in="A health plan must comply with the applicable requirements of this subpart no later than the following dates:")
+    assert (rule.bearer, rule.action, rule.object) == ("health plan", "comply", None)
+    (rule,) = rules("charge a reasonable fee;", lead_in="Where requests are manifestly unfounded or excessive, the controller may either:")
+    assert (rule.modality, rule.bearer, rule.action, rule.object) == ("permission", "controller", "charge", "fee")
+    assert [c.text for c in rule.conditions] == ["Where requests are manifestly unfounded or excessive"]
+
+
+def test_conditions_of_a_list_are_its_items():
+    (rule,) = rules("the processing is carried out by a public authority;", lead_in="The controller shall designate a data protection officer in any case where:")
+    assert rule.modality == "obligation" and [c.text for c in rule.conditions] == ["the processing is carried out by a public authority"]
