@@ -26,6 +26,7 @@ official ``en_core_web_sm`` when installed, else its PyPI re-upload ``en_core_we
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from decimal import Decimal, InvalidOperation
@@ -221,18 +222,41 @@ def _lead_in_frames(nlp, lead_ins) -> dict[str, "Frame | None"]:
 
 
 def _bare_modal_lead_in(sent, base: int) -> list[Statement]:
-    """'..., the controller may either:' when the parser hangs the modal on "either": the words decide."""
-    match = _BARE_MODAL_END.search(sent.text)
-    if not match:
+    """'..., the controller may either:' when the parser hangs the modal on "either": the words decide.
+
+    Nested lead-ins ("a covered entity must— ... If implementing X is not reasonable—") keep the
+    last modal standing before a dash or colon; the clauses after it become conditions."""
+    matches = list(_BARE_MODAL.finditer(sent.text))
+    if not matches:
         return []
+    match = matches[-1]
     word, negated = match.group(1).lower(), bool(match.group(2))
-    modality = ("prohibition" if negated else "obligation") if word in ("shall", "must") else ("prohibition" if negated else "permission")
-    modal = next((t for t in reversed(list(sent)) if t.tag_ == "MD"), None)
+    modality = ("prohibition" if negated else "obligation") if word in ("shall", "must", "will") else ("prohibition" if negated else "permission")
+    offset = sent.start_char + match.start(1)
+    modal = next((t for t in sent if t.idx == offset and t.tag_ == "MD"), None) or next(
+        (t for t in reversed(list(sent)) if t.tag_ == "MD"), None
+    )
     subject = _subject(modal.head) if modal is not None else None
+    if subject is None and modal is not None:
+        # the noun just before the modal: "..., a covered entity must—"
+        before = [t for t in sent.doc[sent.start : modal.i] if t.pos_ in ("NOUN", "PROPN")]
+        subject = before[-1] if before and before[-1].i >= modal.i - 3 else None
     statement = Statement(kind="rule", sentence=Span(base + sent.start_char, base + sent.end_char, sent.text), modality=modality)
     statement.bearer = _label(subject) if subject is not None and _agentive(subject) else None
     statement.conditions, statement.exceptions = _clauses(sent, base)
+    if subject is not None:
+        # a clause the parse ran on into the main clause ends at the comma before its subject
+        cut = base + min(t.idx for t in subject.subtree)
+        statement.conditions = [_cut_before(span, cut) for span in statement.conditions]
+        statement.exceptions = [_cut_before(span, cut) for span in statement.exceptions]
     return [statement]
+
+
+def _cut_before(span: Span, cut: int) -> Span:
+    if not span.start < cut < span.end:
+        return span
+    text = span.text[: cut - span.start].rstrip(" ,;:")
+    return Span(span.start, span.start + len(text), text)
 
 
 class PartyLeadIn:
@@ -262,6 +286,13 @@ def party_lead_in(sent) -> PartyLeadIn | None:
 class Frame:
     """What a lead-in ("Personal data shall be:", "X may disclose PHI as follows:") gives its items."""
 
+    def with_condition(self, condition: Span) -> "Frame":
+        """This frame for the items of a nested conditional lead-in, which becomes their condition."""
+        statement = dataclasses.replace(self.statement, conditions=[*self.statement.conditions, condition])
+        frame = Frame(statement, self.text, self.wants_action, self.wants_object, self.subject)
+        frame.item_role = self.item_role
+        return frame
+
     def __init__(self, statement: Statement | None, text: str, wants_action: bool, wants_object: bool, subject: str | None = None):
         self.subject = subject  # "Personal data" of "Personal data shall be:"
         # "... in any case where:" makes each item a condition; "... except if:" an exception
@@ -286,7 +317,7 @@ _EXCEPTION_END = re.compile(
 )
 
 
-_BARE_MODAL_END = re.compile(r"\b(shall|must|may)(\s+not)?(?:\s+(?:either|both|also|only|each))?\s*[:—–-]+\s*$", re.IGNORECASE)
+_BARE_MODAL = re.compile(r"\b(shall|must|may|will)(\s+not)?(?:\s+(?:either|both|also|only|each))?\s*(?::|—|–|--)", re.IGNORECASE)
 
 
 def lead_in_frame(sent, base: int, text: str) -> Frame | None:

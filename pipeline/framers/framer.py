@@ -50,6 +50,7 @@ from kg.namespaces import POL
 from kg.store import PolicyStore, graph_iri
 from pipeline.framers.document import SourceDocument
 from pipeline.framers.extraction import (
+    Frame,
     PartyLeadIn,
     _head_word,
     party_lead_in,
@@ -60,7 +61,7 @@ from pipeline.framers.extraction import (
     sentence_statements,
 )
 from pipeline.framers.policy_yaml import DOC_BASE, document_iri, jurisdiction_iri
-from pipeline.framers.statements import Statement
+from pipeline.framers.statements import Span, Statement
 
 ODRL = Namespace("http://www.w3.org/ns/odrl/2/")
 MODALITY_CLASSES = {"obligation": POL.Obligation, "prohibition": POL.Prohibition, "permission": POL.Permission}
@@ -107,6 +108,15 @@ def extract_document(document: SourceDocument, nlp) -> tuple[list[tuple[Statemen
             frames[block.lead_in] = (
                 (lead_in_frame(sents[-1], lead.start, sents[-1].text) or party_lead_in(sents[-1])) if sents else None
             )
+    # Nested lead-ins: "a covered entity must— (ii) If X is not reasonable— (A) Document why ...":
+    # a conditional lead-in with no rule of its own passes on its own lead-in's rule, as a condition.
+    for index in sorted(frames, key=lambda i: document.blocks[i].start):
+        lead = document.blocks[index]
+        text = document.block_text(lead)
+        if frames[index] is None and lead.lead_in is not None and conditional_lead_in(text):
+            parent = frames.get(lead.lead_in)
+            if isinstance(parent, Frame) and parent.statement is not None:
+                frames[index] = parent.with_condition(Span(lead.start, lead.start + len(text.rstrip(" :—–-")), text.rstrip(" :—–-")))
     rules: list[tuple[Statement, str]] = []
     definitions: list[tuple[Statement, str]] = []
     examples: dict[str, set[str]] = defaultdict(set)

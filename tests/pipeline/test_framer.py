@@ -317,3 +317,17 @@ def test_references_to_sections_of_another_loaded_document_resolve(tmp_path, cap
     query = "SELECT ?g WHERE { GRAPH ?g { ?p pol:provisionId '160.103' } ?r pol:refersTo ?p }"
     code, out, _ = run(["query", query, "--format", "csv", *store_arg], capsys)
     assert out.splitlines()[1:] == ["https://w3id.org/alignment-studio/graph/part-160"]
+
+
+def test_nested_lead_ins_pass_their_rule_and_conditions_down():
+    from pipeline.framers.framer import frame_document
+
+    framed = frame_document(read_document(DATA / "framer" / "nested-lead-ins.md"))
+    rules = {provision: statement for statement, provision in framed.rules}
+    deepest = rules["164.306(d)(2)(ii)"]
+    assert (deepest.modality, deepest.bearer, deepest.action) == ("obligation", "covered entity", "implement")
+    assert [c.text for c in deepest.conditions][:2] == [
+        "When a standard includes addressable implementation specifications",
+        "If implementing the implementation specification is not reasonable and appropriate",
+    ]
+    assert rules["164.306(d)(1)"].action == "assess"
