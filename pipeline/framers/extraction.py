@@ -82,6 +82,7 @@ REQUIRED_QUALITIES = {
 LIGHT_NOUNS = {
     "set", "form", "category", "type", "kind", "nature", "request", "copy", "part", "list", "record",
     "number", "amount", "level", "means", "notice", "statement", "summary", "description", "portion",
+    "member",
 }
 # What a party can "have" that makes a rule: rights and powers permit, duties oblige.
 HELD_NOUNS = {"right", "power", "competence", "authority", "obligation", "duty", "responsibility"}
@@ -98,6 +99,7 @@ THING_NOUNS = {
     "statement", "plan", "safeguard", "standard", "specification", "implementation", "form", "copy",
     "response", "disclosure", "use", "action", "activity", "practice", "purpose", "right", "obligation",
     "fund", "sum", "expense", "appropriation", "balance", "purchase", "lease", "vehicle", "program", "project",
+    "week", "day", "month", "year", "hour", "minute", "time", "method", "arrangement", "essence",
 }
 # Adjectives that grade a duty ("appropriate measures") rather than name a different thing.
 EVALUATIVE = {
@@ -829,10 +831,11 @@ def _epistemic(head, subject) -> bool:
 
 
 def infer_bearers(statements: list[Statement], groups: list[str]) -> int:
-    """Give rules that name no bearer the party that bears most rules of their group; returns how many.
+    """Give rules that name no bearer the party of the rules around them; returns how many.
 
     Passive duties ("Personal data shall be processed lawfully", "The information may be provided
-    orally") bind whoever the surrounding provisions bind: the most frequent explicit bearer in the
+    orally") and pronouns ("They shall ...") bind whoever the surrounding provisions bind: the
+    latest explicit bearer before them in their group, else the most frequent explicit bearer in the
     same group (the caller's choice: an article or section), else in the same document (a group
     is written "document|section"). Left alone when nothing names one.
     """
@@ -845,14 +848,25 @@ def infer_bearers(statements: list[Statement], groups: list[str]) -> int:
             per_group.setdefault(group, Counter())[statement.bearer] += 1
             per_document.setdefault(group.split("|", 1)[0], Counter())[statement.bearer] += 1
     filled = 0
+    last: dict[str, str] = {}  # the latest explicit bearer of each group, in text order
     for statement, group in zip(statements, groups):
-        if statement.kind != "rule" or not statement.modality or statement.bearer:
+        if statement.kind != "rule" or not statement.modality:
+            continue
+        if statement.bearer and not statement.bearer_inferred:
+            last[group] = statement.bearer
+            continue
+        if statement.bearer:
             continue
         counts = per_group.get(group) or per_document.get(group.split("|", 1)[0])
-        if counts:
+        if statement.bearer_pronoun and group in last:
+            # "They shall determine ...": the party just named
+            statement.bearer = last[group]
+        elif counts:
             statement.bearer = max(sorted(counts), key=counts.__getitem__)
-            statement.bearer_inferred = True
-            filled += 1
+        else:
+            continue
+        statement.bearer_inferred = True
+        filled += 1
     return filled
 
 
@@ -919,9 +933,10 @@ def _fill_roles(statement: Statement, verb, head) -> None:
         statement.bearer = _label(agent) if agent is not None and _agentive(agent) and agent.lower_ not in THIRD_PERSON else None
         return
     if subject is not None and subject.lower_ not in NOT_A_PARTY and _agentive(subject) and subject.lower_ not in THIRD_PERSON:
-        # a thing as subject ("That documentation shall enable ...") binds whoever keeps it, and
-        # "they"/"he" stand for someone named elsewhere: no bearer named here
         statement.bearer = _label(subject)
+    elif subject is not None and subject.lower_ in THIRD_PERSON:
+        # "They shall determine ...": someone named just before (infer_bearers looks back)
+        statement.bearer_pronoun = True
     direct = _direct_object(verb)
     if direct is not None:
         statement.object = _label(direct)
@@ -985,11 +1000,12 @@ def _direct_object(verb):
 
 
 def _verb_phrase(verb) -> str:
-    """'use or disclose', 'carry out', 'notify': lemmas of the verb, its particle and the verbs
-    coordinated with it in the same clause (same form, same polarity, no subject or modal of their own)."""
-    words = [_verb_lemma(verb)]
-    for child in verb.children:
-        if child.dep_ != "conj" or child.pos_ != "VERB" or _subject(child) is not None:
+    """'use or disclose', 'carry out', 'threaten, intimidate, coerce or harass': lemmas of the verb,
+    its particle and the verbs coordinated with it in the same clause (same form, same polarity,
+    no subject or modal of their own)."""
+    verbs = [verb]
+    for child in sorted(verb.conjuncts, key=lambda t: t.i):
+        if child.i < verb.i or child.pos_ != "VERB" or _subject(child) is not None:
             continue
         if any(g.dep_ == "aux" and g.tag_ == "MD" for g in child.children):
             continue  # its own modal: its own rule
@@ -997,9 +1013,15 @@ def _verb_phrase(verb) -> str:
             continue  # "use ... only as permitted": a participle elsewhere, not a second act
         if (_negated(child) and not _negated(verb)) or any(t.text == ";" for t in verb.doc[verb.i : child.i]):
             continue
-        cc = next((c.lower_ for c in verb.children if c.dep_ == "cc"), "and")
-        words += [cc, _verb_lemma(child)]
-    return " ".join(words)
+        verbs.append(child)
+    if len(verbs) == 1:
+        return _verb_lemma(verb)
+    joiners = [c.lower_ for v in verbs for c in v.children if c.dep_ == "cc"]
+    cc = "or" if "or" in joiners or "nor" in joiners else "and"
+    lemmas = [_verb_lemma(v) for v in verbs]
+    if len(lemmas) == 2:
+        return f"{lemmas[0]} {cc} {lemmas[1]}"
+    return ", ".join(lemmas[:-1]) + f" {cc} " + lemmas[-1]
 
 
 def _verb_lemma(verb) -> str:
@@ -1116,6 +1138,7 @@ def _label(token) -> str:
             parts[0] += " " + " ".join([of.lower_, *inner, pobj.lower_])
     # "controller or processor": coordinated heads share the duty
     conjuncts = [c for c in token.conjuncts if c.i > token.i and c.pos_ in ("NOUN", "PROPN") and c.is_alpha]
+    conjuncts = [c for c in conjuncts if _head_word(c) != _head_word(token)]  # "the member or members"
     if conjuncts:
         joiners = [c.lower_ for t in [token, *conjuncts] for c in t.children if c.dep_ == "cc"]
         cc = "or" if "or" in joiners or "nor" in joiners else "and"

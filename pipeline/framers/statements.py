@@ -54,4 +54,5 @@ class Statement:
     lead_in: str | None = None  # list items: the lead-in that was distributed to this item
     negated_requirement: bool = False  # "shall not be required to", "need not": no duty, no ban
     bearer_inferred: bool = False  # the bearer comes from the surrounding rules, not this sentence
+    bearer_pronoun: bool = False  # the subject was "they"/"he"/"it": the party named just before
     genus: str | None = None  # definitions: the broader concept ("processor" means "a ... person")
