@@ -348,9 +348,10 @@ def sentence_statements(sent, base: int, frame: Frame | None, *, as_lead_in: boo
     if len(parts) < 2:
         return _span_statements(sent, sent, base, frame, as_lead_in)
     found: list[Statement] = []
-    for number, part in enumerate(parts):
-        # only the first clause of a list item continues its lead-in
-        found += _span_statements(part, sent, base, frame if number == 0 else None, False)
+    for part in parts:
+        # "Identify and respond to incidents; mitigate harmful effects; and document incidents":
+        # each clause of a list item goes on its lead-in
+        found += _span_statements(part, sent, base, frame, False)
     return found
 
 
@@ -361,9 +362,17 @@ def _semicolon_clauses(sent) -> list:
         return []
     bounds = [sent.start, *[c + 1 for c in cuts], sent.end]
     parts = [sent.doc[a:b] for a, b in zip(bounds, bounds[1:]) if b - a >= 4]
-    if len(parts) < 2 or not any(t.tag_ == "MD" for part in parts[1:] for t in part):
+    if len(parts) < 2:
+        return []
+    # a later part is a clause of its own: it has a modal, or (in a list item) it starts with a verb
+    if not all(any(t.tag_ == "MD" for t in part) or _starts_with_verb(part) for part in parts[1:]):
         return []
     return parts
+
+
+def _starts_with_verb(part) -> bool:
+    words = [t for t in part if not t.is_punct and t.lower_ not in ("and", "or")]
+    return bool(words) and words[0].tag_ == "VB"
 
 
 def _span_statements(sent, whole, base: int, frame: Frame | None, as_lead_in: bool) -> list[Statement]:
@@ -1038,6 +1047,9 @@ def _verb_lemma(verb) -> str:
         if writing is not None:
             return "be in writing"
     particle = next((c.lower_ for c in verb.children if c.dep_ == "prt"), None)
+    if particle is None and lemma == "make":
+        # "shall be made available / public": the act is to make it available
+        particle = next((c.lower_ for c in verb.children if c.dep_ in ("oprd", "acomp", "ccomp") and c.lower_ in ("available", "public", "accessible", "known")), None)
     return f"{lemma} {particle}" if particle else lemma
 
 
