@@ -110,12 +110,14 @@ from pipeline.framers.extraction import infer_bearers  # noqa: E402
 
 MODALITIES = ("obligation", "prohibition", "permission")  # = pipeline.framers.statements.MODALITIES
 PARSERS = ("spacy", "patterns")
-REGULATORY_SOURCES = ("gdpr", "hipaa164", "hipaa160")
-DATASETS = ("lexdemod", "dapreco", "gold", "heldout")
+NON_REGULATORY_SOURCES = ("gitlab",)  # a corporate code of conduct; every other source is law
+DATASETS = ("lexdemod", "dapreco", "gold", "heldout", "test")
 DEFAULT_PREDICTOR = "pipeline.framers.extraction:extract_texts"
 DEFAULT_GOLD = ROOT / "tests" / "data" / "extraction-gold" / "gold.jsonl"
-# Annotated after the extractor was tuned on gold.jsonl, never used for tuning: the honest number.
+# The order the sets were made in (GUIDELINES.md): gold.jsonl tuned the extractor; heldout.jsonl
+# was measured once untouched, then tuned on too; test.jsonl came last and is only ever measured.
 DEFAULT_HELDOUT = ROOT / "tests" / "data" / "extraction-gold" / "heldout.jsonl"
+DEFAULT_TEST = ROOT / "tests" / "data" / "extraction-gold" / "test.jsonl"
 DEFAULT_DATA = Path(os.environ.get("STUDIO_SHARED_DATA", ROOT.parent / "shared" / "data"))
 SPAN_MATCH_F1 = 0.5
 QUICK = {"lexdemod": 60, "dapreco": 20, "gold": 20}  # lines / provisions / units with --quick
@@ -843,8 +845,13 @@ def gold_group(unit: dict[str, Any]) -> str:
 
 
 def run_heldout(args: argparse.Namespace, predict: Predictor, errors: list[str]) -> dict[str, Any]:
-    """The gold metrics on the held-out set (annotated after tuning; see GUIDELINES.md)."""
+    """The gold metrics on the second set (see GUIDELINES.md for how it was used)."""
     return run_gold(argparse.Namespace(**{**vars(args), "gold": args.heldout}), predict, errors)
+
+
+def run_test(args: argparse.Namespace, predict: Predictor, errors: list[str]) -> dict[str, Any]:
+    """The gold metrics on the final test set, annotated last and never tuned on."""
+    return run_gold(argparse.Namespace(**{**vars(args), "gold": args.test}), predict, errors)
 
 
 def run_gold(args: argparse.Namespace, predict: Predictor, errors: list[str]) -> dict[str, Any]:
@@ -880,7 +887,7 @@ def run_gold(args: argparse.Namespace, predict: Predictor, errors: list[str]) ->
             chosen = [i for i, u in enumerate(units) if (u.get("source") or "unknown") == source]
             per_source[source] = score_gold_units([units[i] for i in chosen], [predictions[i] for i in chosen])
         # the issue's target is on regulatory text: the GDPR and HIPAA, not the corporate code
-        chosen = [i for i, u in enumerate(units) if u.get("source") in REGULATORY_SOURCES]
+        chosen = [i for i, u in enumerate(units) if u.get("source") not in NON_REGULATORY_SOURCES]
         if chosen:
             per_source["regulatory"] = score_gold_units([units[i] for i in chosen], [predictions[i] for i in chosen])
         results[parser] = {"timing": timing, "overall": score_gold_units(units, predictions), "per_source": per_source,
@@ -905,7 +912,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--parsers", default=",".join(PARSERS), help="comma-separated, from spacy, patterns (default both)")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help=f"third-party data folder (default {DEFAULT_DATA})")
     parser.add_argument("--gold", type=Path, default=DEFAULT_GOLD, help="our gold set (JSON lines)")
-    parser.add_argument("--heldout", type=Path, default=DEFAULT_HELDOUT, help="our held-out gold set (JSON lines)")
+    parser.add_argument("--heldout", type=Path, default=DEFAULT_HELDOUT, help="our second gold set (JSON lines)")
+    parser.add_argument("--test", type=Path, default=DEFAULT_TEST, help="our final test set, never tuned on (JSON lines)")
     parser.add_argument("--predictor", default=DEFAULT_PREDICTOR, help="MODULE:FUNCTION with extract_texts' signature")
     parser.add_argument("--out", type=Path, help="also write the JSON here")
     parser.add_argument("--no-infer-bearers", action="store_true", help="gold: score bearers as the sentence alone gives them")
@@ -932,7 +940,7 @@ def main(argv: list[str] | None = None) -> int:
         "settings": {"quick": args.quick, "datasets": args.only, "parsers": args.parsers, "predictor": args.predictor,
                      "data": str(args.data), "gold": str(args.gold), "span_match_f1": SPAN_MATCH_F1},
     }
-    runners = {"lexdemod": run_lexdemod, "dapreco": run_dapreco, "gold": run_gold, "heldout": run_heldout}
+    runners = {"lexdemod": run_lexdemod, "dapreco": run_dapreco, "gold": run_gold, "heldout": run_heldout, "test": run_test}
     start = time.perf_counter()
     for name in DATASETS:
         if name in args.only:
