@@ -60,7 +60,7 @@ from pipeline.framers.extraction import (
     load_model,
     sentence_statements,
 )
-from pipeline.framers.policy_yaml import DOC_BASE, document_iri, jurisdiction_iri
+from pipeline.framers.policy_yaml import document_iri, jurisdiction_iri, reaches
 from pipeline.framers.statements import Span, Statement
 
 ODRL = Namespace("http://www.w3.org/ns/odrl/2/")
@@ -573,17 +573,6 @@ def _overrides(doc: URIRef, refs, rules_of, resolver: ReferenceResolver, modalit
     edges: dict[URIRef, set[URIRef]] = defaultdict(set)
     out: list[tuple] = []
 
-    def reaches(start: URIRef, goal: URIRef) -> bool:
-        seen, todo = set(), [start]
-        while todo:
-            current = todo.pop()
-            if current == goal:
-                return True
-            if current not in seen:
-                seen.add(current)
-                todo += edges.get(current, ())
-        return False
-
     number = 0
     for rule, kind, target in refs:
         others = [r for p in sorted(resolver.descendants(target)) for r in rules_of.get(p, []) if r != rule]
@@ -591,7 +580,7 @@ def _overrides(doc: URIRef, refs, rules_of, resolver: ReferenceResolver, modalit
             if (modality_of[rule] == "prohibition") == (modality_of[other] == "prohibition"):
                 continue  # two duties, or two permissions, never conflict: nothing to settle
             winner, loser = (rule, other) if kind in ("notwithstanding", "derogation") else (other, rule)
-            if loser in edges[winner] or reaches(loser, winner):
+            if loser in edges[winner] or reaches(edges, loser, winner):
                 continue
             edges[winner].add(loser)
             number += 1

@@ -589,7 +589,7 @@ class _Reader:
                 for label, item in self.text_list(value_node, key, "broader concept names", labels=True) or []:
                     if label == narrower:
                         self.problem(item, key, f"'{name}' cannot be broader than itself; remove it")
-                    elif self._reaches(policy.concepts, label, narrower):
+                    elif reaches(policy.concepts, label, narrower):
                         self.problem(
                             item, key,
                             f"'{label}' is already narrower than '{narrower}' (a cycle in the hierarchy); "
@@ -598,19 +598,6 @@ class _Reader:
                     elif label not in broader:
                         broader.append(label)
             policy.concepts[narrower] = broader
-
-    @staticmethod
-    def _reaches(edges: dict[str, list[str]], start: str, goal: str) -> bool:
-        """True when ``goal`` is broader than ``start`` (or the same) through ``edges``."""
-        todo, seen = [start], set()
-        while todo:
-            current = todo.pop()
-            if current == goal:
-                return True
-            if current not in seen:
-                seen.add(current)
-                todo.extend(edges.get(current, ()))
-        return False
 
     def overrides(self, node, policy: _Policy) -> None:
         if not isinstance(node, yaml.SequenceNode):
@@ -664,7 +651,7 @@ class _Reader:
                     "keep one of them",
                 )
                 continue
-            if self._reaches(edges, loser, winner):
+            if reaches(edges, loser, winner):
                 self.problem(
                     item, key,
                     f"'{loser}' already overrides '{winner}' (directly or through other overrides), so "
@@ -710,6 +697,20 @@ _RULE_NEEDS = {
     "action": "an action (e.g. 'action: accept')",
 }
 _ENDS = {"winner": "prevails", "loser": "yields"}
+
+
+def reaches(edges, start, goal) -> bool:
+    """True when ``goal`` is reached from ``start`` (or is it) along ``edges`` (node -> next nodes):
+    a broader concept, or a rule that overrides another; used to refuse cycles."""
+    todo, seen = [start], set()
+    while todo:
+        current = todo.pop()
+        if current == goal:
+            return True
+        if current not in seen:
+            seen.add(current)
+            todo.extend(edges.get(current, ()))
+    return False
 
 
 def _singular(what: str) -> str:
