@@ -5,11 +5,14 @@ hand with the rules it states; GUIDELINES.md says how and holds the counts table
 heldout.jsonl is a second set in the same format, annotated later from provisions that gold.jsonl
 does not use, so an extractor tuned on gold.jsonl can be measured on unseen text (GUIDELINES.md,
 "Held-out set", holds its counts table).
-The checks are the ones a scorer relies on: each file parses, ids are unique across both files,
+test.jsonl is the final test set, annotated last from provisions that neither earlier file uses
+and never to be used for tuning (GUIDELINES.md, "Final test set", holds its counts table); it adds
+a UK Act (Akoma Ntoso) and 27 CFR (USLM) as sources.
+The checks are the ones a scorer relies on: each file parses, ids are unique across all files,
 modalities are the extractor's, every condition, exception and definition is a verbatim span of
 its unit, and the per-source counts are the documented ones. The held-out set must also be
-disjoint from gold.jsonl: no shared unit text and no shared article or section. With the
-third-party data present, each unit's text is also found verbatim in its source.
+disjoint from gold.jsonl, and the test set from both: no shared unit text and no shared article
+or section. With the third-party data present, each unit's text is also found verbatim in its source.
 """
 
 from __future__ import annotations
@@ -18,9 +21,11 @@ import html
 import json
 import re
 from collections import Counter
+from functools import lru_cache
 from pathlib import Path
 
 import pytest
+from defusedxml import ElementTree
 
 from pipeline.framers.document import normalise_text
 from pipeline.framers.statements import MODALITIES
@@ -28,6 +33,7 @@ from pipeline.framers.statements import MODALITIES
 GOLD_DIR = Path(__file__).resolve().parent.parent / "data" / "extraction-gold"
 GOLD = GOLD_DIR / "gold.jsonl"
 HELDOUT = GOLD_DIR / "heldout.jsonl"
+TEST = GOLD_DIR / "test.jsonl"
 GUIDELINES = GOLD_DIR / "GUIDELINES.md"
 SOURCES = ("gdpr", "hipaa164", "gitlab")
 # The held-out set adds 45 CFR Part 160 and has no GitLab units.
@@ -145,8 +151,12 @@ def test_counts_are_as_documented() -> None:
     assert actual_counts(load_units()) == documented
 
 
+@lru_cache(maxsize=1)
 def _folded_sources(shared: Path) -> dict[str, str]:
-    """Each source as one folded string, rendered the way the units were transcribed."""
+    """Each source as one folded string, rendered the way the units were transcribed.
+
+    Cached: three tests use it and the 27 CFR volume alone is 2 MB of XML.
+    """
     def gdpr_texts(node):
         yield node.get("text") or ""
         for child in (node.get("contents") or []) + (node.get("subpoints") or []):
@@ -156,6 +166,11 @@ def _folded_sources(shared: Path) -> dict[str, str]:
         page = (shared / "hipaa-goldcoin" / "regulations" / f"subchapter-C_part-{part}.html").read_text(encoding="utf-8")
         return normalise_text(html.unescape(re.sub(r"<[^>]+>", "", page)))
 
+    def xml_text(name: str) -> str:
+        # The text of every element in document order; a unit lies inside one <p> or <content>.
+        root = ElementTree.parse(shared / "legal-xml-samples" / name).getroot()
+        return normalise_text("".join(root.itertext()))
+
     gdpr = json.loads((shared / "gdpr-gdprtext" / "gdpr.json").read_text(encoding="utf-8"))
     gitlab_md = next((shared / "gitlab-code-of-conduct").glob("gitlab-code-of-business-conduct-*.md"))
     gitlab = re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", gitlab_md.read_text(encoding="utf-8")).replace("**", "")
@@ -164,6 +179,8 @@ def _folded_sources(shared: Path) -> dict[str, str]:
         "hipaa164": cfr_text("164"),
         "hipaa160": cfr_text("160"),
         "gitlab": normalise_text(gitlab),
+        "uk-act": xml_text("akn/uk_ukpga-2014-27-enacted.akn.xml"),
+        "cfr27": xml_text("uslm/CFR-2018-title27-vol3-uslm.xml"),
     }
 
 
@@ -179,8 +196,8 @@ HELDOUT_SECTION = "## Held-out set"
 
 
 def provision_key(u: dict) -> str:
-    """The article or section a unit comes from: 'gdpr Article 36', 'hipaa164 164.506'."""
-    match = re.match(r"(Article \d+|\d+\.\d+)", u["provision"])
+    """The article or section a unit comes from: 'gdpr Article 36', 'hipaa164 164.506', 'uk-act section 7'."""
+    match = re.match(r"(Article \d+|section \d+|\d+\.\d+)", u["provision"])
     assert match, f"{u['id']}: provision {u['provision']!r} names no article or section"
     return f"{u['source']} {match.group(1)}"
 
@@ -194,12 +211,15 @@ def test_heldout_units_are_well_formed() -> None:
     assert {i: e for i, e in errors.items() if e} == {}
 
 
-def gold_overlap(heldout: list[dict], gold: list[dict]) -> list[str]:
-    """Why held-out units are not independent of gold.jsonl; [] when they are."""
+def gold_overlap(heldout: list[dict], gold: list[dict], name: str = "gold.jsonl") -> list[str]:
+    """Why the units of a later set are not independent of an earlier one (`name`); [] when they are.
+
+    GitLab provisions are section headings, not article or section numbers, so only their text counts.
+    """
     gold_texts = {u["text"] for u in gold}
     gold_provisions = {provision_key(u) for u in gold if u["source"] != "gitlab"}
-    return ([f"{u['id']}: text is in gold.jsonl" for u in heldout if u["text"] in gold_texts]
-            + [f"{u['id']}: {provision_key(u)} is used in gold.jsonl" for u in heldout
+    return ([f"{u['id']}: text is in {name}" for u in heldout if u["text"] in gold_texts]
+            + [f"{u['id']}: {provision_key(u)} is used in {name}" for u in heldout
                if provision_key(u) in gold_provisions])
 
 
@@ -225,11 +245,65 @@ def test_heldout_counts_are_as_documented() -> None:
     assert actual_counts(load_units(HELDOUT), HELDOUT_SOURCES) == documented
 
 
-def test_heldout_texts_are_verbatim_in_the_sources(shared_data: Path) -> None:
-    sources = _folded_sources(shared_data)
-    heldout = load_units(HELDOUT)
-    assert [u["id"] for u in heldout if u["text"] not in sources[u["source"]]] == []
+def missing_from_sources(units: list[dict], sources: dict[str, str]) -> list[str]:
+    """Units whose text, or one level of whose lead-in, is not verbatim in its source."""
+    missing = [u["id"] for u in units if u["text"] not in sources[u["source"]]]
     # Lead-ins of nested lists are joined level by level, so each level is checked on its own.
-    levels = [(u["id"], u["source"], level) for u in heldout if u["lead_in"]
-              for level in re.split(r"(?<=[:\u2014]) ", u["lead_in"])]
-    assert [(i, level) for i, source, level in levels if level not in sources[source]] == []
+    return missing + [f"{u['id']} lead-in: {level}" for u in units if u["lead_in"]
+                      for level in re.split(r"(?<=[:\u2014]) ", u["lead_in"])
+                      if level not in sources[u["source"]]]
+
+
+def test_heldout_texts_are_verbatim_in_the_sources(shared_data: Path) -> None:
+    assert missing_from_sources(load_units(HELDOUT), _folded_sources(shared_data)) == []
+
+
+# ---------------------------------------------------------------- final test set
+
+TEST_SECTION = "## Final test set"
+# The final test set adds a UK Act (Akoma Ntoso XML) and 27 CFR (USLM XML) and has no GitLab units.
+TEST_SOURCES = ("gdpr", "hipaa164", "hipaa160", "uk-act", "cfr27")
+
+
+def test_final_test_units_are_well_formed() -> None:
+    test = load_units(TEST)
+    assert [u["id"] for u in test if not u["id"].startswith("test-")] == []
+    ids = Counter(u["id"] for u in load_units() + load_units(HELDOUT) + test)
+    assert [i for i, n in ids.items() if n > 1] == []
+    errors = {u["id"]: unit_errors(u, TEST_SOURCES) for u in test}
+    assert {i: e for i, e in errors.items() if e} == {}
+
+
+def test_final_test_is_disjoint_from_gold_and_heldout() -> None:
+    # The set is measured on text no tuning has seen: no unit text and no article or section of either earlier file.
+    test = load_units(TEST)
+    assert (gold_overlap(test, load_units(), "gold.jsonl")
+            + gold_overlap(test, load_units(HELDOUT), "heldout.jsonl")) == []
+
+
+def test_final_test_overlap_check_catches_leaks() -> None:
+    test = load_units(TEST)
+    heldout = load_units(HELDOUT)
+    copied = dict(heldout[0], id="test-copy")
+    moved = dict(next(u for u in test if u["source"] == "hipaa160"), id="test-moved", provision="160.316(b)")
+    uk = next(u for u in test if u["source"] == "uk-act")
+    assert provision_key(uk).startswith("uk-act section ")
+    assert gold_overlap([copied, moved, uk], heldout, "heldout.jsonl") == [
+        "test-copy: text is in heldout.jsonl",
+        f"test-copy: {provision_key(copied)} is used in heldout.jsonl",
+        "test-moved: hipaa160 160.316 is used in heldout.jsonl",
+    ]
+
+
+def test_final_test_counts_are_as_documented() -> None:
+    documented = documented_counts(TEST_SECTION, TEST_SOURCES)
+    assert set(documented) == {*TEST_SOURCES, "total"}, "GUIDELINES.md final test counts table is missing rows"
+    assert actual_counts(load_units(TEST), TEST_SOURCES) == documented
+
+
+def test_final_test_texts_are_verbatim_in_the_sources(shared_data: Path) -> None:
+    sources = _folded_sources(shared_data)
+    assert missing_from_sources(load_units(TEST), sources) == []
+    # The XML renderings must be able to fail: a unit from one Act is not in the other source.
+    uk = next(u for u in load_units(TEST) if u["source"] == "uk-act")
+    assert missing_from_sources([dict(uk, source="cfr27")], sources) == [uk["id"]]
