@@ -243,6 +243,8 @@ def _bare_modal_lead_in(sent, base: int) -> list[Statement]:
         # the noun just before the modal: "..., a covered entity must—"
         before = [t for t in sent.doc[sent.start : modal.i] if t.pos_ in ("NOUN", "PROPN")]
         subject = before[-1] if before and before[-1].i >= modal.i - 3 else None
+        while subject is not None and subject.dep_ == "conj" and subject.head.pos_ in ("NOUN", "PROPN"):
+            subject = subject.head  # "a covered entity or business associate must—": the whole coordination
     statement = Statement(kind="rule", sentence=Span(base + sent.start_char, base + sent.end_char, sent.text), modality=modality)
     statement.bearer = _label(subject) if subject is not None and _agentive(subject) else None
     statement.conditions, statement.exceptions = _clauses(sent, base)
@@ -1149,8 +1151,17 @@ def _label(token) -> str:
             inner = [c.lower_ for c in pobj.lefts if c.dep_ in ("compound", "amod") and c.lower_ not in EVALUATIVE]
             parts[0] += " " + " ".join([of.lower_, *inner, pobj.lower_])
     # "controller or processor": coordinated heads share the duty
-    conjuncts = [c for c in token.conjuncts if c.i > token.i and c.pos_ in ("NOUN", "PROPN") and c.is_alpha]
-    conjuncts = [c for c in conjuncts if _head_word(c) != _head_word(token)]  # "the member or members"
+    conjuncts = []
+    previous = token
+    for c in sorted(token.conjuncts, key=lambda t: t.i):
+        if c.i < token.i or c.pos_ not in ("NOUN", "PROPN") or not c.is_alpha:
+            continue
+        # a list of nouns, not a coordination reaching across a clause or a phrase
+        if any(t.pos_ in ("ADP", "VERB", "AUX", "SCONJ") for t in token.doc[previous.i + 1 : c.left_edge.i]):
+            break
+        if _head_word(c) != _head_word(token):  # "the member or members"
+            conjuncts.append(c)
+        previous = c
     if conjuncts:
         joiners = [c.lower_ for t in [token, *conjuncts] for c in t.children if c.dep_ == "cc"]
         cc = "or" if "or" in joiners or "nor" in joiners else "and"
