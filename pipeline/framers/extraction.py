@@ -100,6 +100,7 @@ THING_NOUNS = {
     "response", "disclosure", "use", "action", "activity", "practice", "purpose", "right", "obligation",
     "fund", "sum", "expense", "appropriation", "balance", "purchase", "lease", "vehicle", "program", "project",
     "week", "day", "month", "year", "hour", "minute", "time", "method", "arrangement", "essence",
+    "reason", "ground", "justification", "explanation", "evidence",
 }
 # Adjectives that grade a duty ("appropriate measures") rather than name a different thing.
 EVALUATIVE = {
@@ -841,6 +842,13 @@ def _epistemic(head, subject) -> bool:
 # Implicit bearers
 
 
+def _deontic_kind(statement: Statement) -> str:
+    return "liberty" if statement.modality == "permission" else "duty"
+
+
+_OTHER_KIND = {"duty": "liberty", "liberty": "duty"}
+
+
 def infer_bearers(statements: list[Statement], groups: list[str]) -> int:
     """Give rules that name no bearer the party of the rules around them; returns how many.
 
@@ -852,12 +860,15 @@ def infer_bearers(statements: list[Statement], groups: list[str]) -> int:
     """
     from collections import Counter
 
-    per_group: dict[str, Counter] = {}
-    per_document: dict[str, Counter] = {}
+    # Duties and permissions are counted apart: the data subject who "shall have the right" is not
+    # who must erase the data; a passive duty goes to the article's duty-bearer.
+    per_group: dict[tuple, Counter] = {}
+    per_document: dict[tuple, Counter] = {}
     for statement, group in zip(statements, groups):
         if statement.kind == "rule" and statement.modality and statement.bearer and not statement.bearer_inferred:
-            per_group.setdefault(group, Counter())[statement.bearer] += 1
-            per_document.setdefault(group.split("|", 1)[0], Counter())[statement.bearer] += 1
+            kind = _deontic_kind(statement)
+            per_group.setdefault((group, kind), Counter())[statement.bearer] += 1
+            per_document.setdefault((group.split("|", 1)[0], kind), Counter())[statement.bearer] += 1
     filled = 0
     last: dict[str, str] = {}  # the latest explicit bearer of each group, in text order
     for statement, group in zip(statements, groups):
@@ -868,7 +879,12 @@ def infer_bearers(statements: list[Statement], groups: list[str]) -> int:
             continue
         if statement.bearer:
             continue
-        counts = per_group.get(group) or per_document.get(group.split("|", 1)[0])
+        kind = _deontic_kind(statement)
+        document = group.split("|", 1)[0]
+        counts = (
+            per_group.get((group, kind)) or per_group.get((group, _OTHER_KIND[kind]))
+            or per_document.get((document, kind)) or per_document.get((document, _OTHER_KIND[kind]))
+        )
         if statement.bearer_pronoun and group in last:
             # "They shall determine ...": the party just named
             statement.bearer = last[group]
