@@ -412,8 +412,6 @@ def _span_statements(sent, whole, base: int, frame: Frame | None, as_lead_in: bo
         else:
             _fill_roles(statement, verb, head)
         verbs[id(statement)] = verb
-        if statement.action == "be" and statement.modality == "obligation" and as_lead_in is False and frame is None:
-            pass
         statements.append(statement)
     if frame is not None and frame.statement is not None and not any(s.modality for s in statements):
         statements = [_from_frame(frame, sent, span)]

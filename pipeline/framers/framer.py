@@ -146,9 +146,13 @@ def extract_document(document: SourceDocument, nlp) -> tuple[list[tuple[Statemen
     return rules, definitions, examples
 
 
-# Provision kinds that explain or introduce a text rather than lay down rules (AKN, USLM and our
-# text readers' names): "(39) Personal data should be processed ..." in a recital binds no one.
-INFORMATIVE_KINDS = {"recital", "recitals", "citation", "citations", "preamble", "preface", "note", "notes", "footnote", "toc"}
+# Provision kinds that explain or introduce a text rather than lay down its rules (AKN, USLM and
+# our text readers' names): "(39) Personal data should be processed ..." in a recital binds no one.
+INFORMATIVE_KINDS = {
+    "recital", "recitals", "citation", "citations", "preamble", "preface", "note", "notes", "footnote", "toc",
+    # text an amending act inserts into another act: its rules are that act's, not this one's
+    "quotedstructure", "quotedtext",
+}
 
 
 def _informative_provisions(document: SourceDocument) -> set[str]:

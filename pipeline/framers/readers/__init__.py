@@ -57,13 +57,9 @@ def read_document(path: Path, *, max_bytes: int = MAX_DOCUMENT_BYTES) -> SourceD
         from pipeline.framers.readers.pdf import read_pdf
 
         return read_pdf(path, data)
-    return _read_xml(path, data)
+    from pipeline.framers.readers.xml import read_xml
 
-
-def _read_xml(path: Path, data: bytes) -> SourceDocument:
-    from pipeline.framers.readers import xml as xml_readers
-
-    return xml_readers.read_xml(path, data)
+    return read_xml(path, data)
 
 
 _KNOWN = "Alignment Studio reads .txt, .md, .html, .pdf, Akoma Ntoso and USLM .xml, policy .yaml and RDF files"
