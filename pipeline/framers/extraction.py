@@ -51,6 +51,8 @@ CONSTITUTIVE_VERBS = {
     "cease", "expire", "remain", "refer", "prevail", "affect", "exist", "lapse", "supersede",
     "repeal", "amend", "define", "govern", "contain", "comprise", "cover", "lie", "vest",
 }
+# Constitutive whoever the subject is: "X means", "is deemed", "shall be construed".
+ALWAYS_CONSTITUTIVE = {"mean", "deem", "construe", "define", "constitute", "repeal", "amend", "supersede", "prevail", "lapse", "expire"}
 # "may" with these verbs (or a state "be") says what can happen, not what anyone is allowed.
 EPISTEMIC_VERBS = {
     "result", "include", "cause", "lead", "affect", "involve", "arise", "occur", "vary", "have",
@@ -86,6 +88,16 @@ LIGHT_NOUNS = {
 }
 # What a party can "have" that makes a rule: rights and powers permit, duties oblige.
 HELD_NOUNS = {"right", "power", "competence", "authority", "obligation", "duty", "responsibility"}
+# Nouns that look like roles by their ending but name things.
+NOT_AGENT_NOUNS = {
+    "number", "order", "matter", "letter", "register", "manner", "error", "factor", "sector", "chapter",
+    "paper", "container", "computer", "water", "other", "power", "cover", "offer", "transfer", "trailer",
+    "parameter", "layer", "header", "footer", "filter", "barrier", "quarter", "answer", "border", "center",
+    "centre", "incident", "event", "content", "element", "component", "segment", "moment", "extent",
+    "intent", "plant", "grant", "warrant", "fee", "degree", "guarantee", "summary", "dictionary",
+    "boundary", "salary", "inventory", "directive", "objective", "initiative", "incentive", "alternative",
+    "narrative", "motive", "perspective", "archive", "ancillary", "diary", "salary", "library",
+}
 # Pronouns that stand for a party named elsewhere.
 THIRD_PERSON = {"he", "she", "they", "it", "them", "him", "her"}
 # Things that cannot bear a duty: a rule whose subject is one of them names no bearer.
@@ -96,7 +108,7 @@ THING_NOUNS = {
     "certification", "mechanism", "period", "amount", "fine", "fee", "rule", "law", "regulation",
     "provision", "paragraph", "article", "section", "subpart", "part", "chapter", "list", "report",
     "responsibility", "asset", "property", "account", "matter", "term", "condition", "requirement",
-    "statement", "plan", "safeguard", "standard", "specification", "implementation", "form", "copy",
+    "statement", "safeguard", "standard", "specification", "implementation", "form", "copy",
     "response", "disclosure", "use", "action", "activity", "practice", "purpose", "right", "obligation",
     "fund", "sum", "expense", "appropriation", "balance", "purchase", "lease", "vehicle", "program", "project",
     "week", "day", "month", "year", "hour", "minute", "time", "method", "arrangement", "essence",
@@ -115,7 +127,11 @@ AGENT_HINTS = re.compile(
     r"entity|entities|associate|body|bodies|board|commission|subject|individual|employee|"
     r"tenant|landlord|party|parties|we|you|he|she|they|i|officer|representative|provider|plan|"
     r"agency|court|secretary|team|director|manager|company|organisation|organization|recipient|"
-    r"lessee|lessor|buyer|seller|supplier|contractor|licensee|licensor|user|customer|owner)s?\b",
+    r"lessee|lessor|buyer|seller|supplier|contractor|licensee|licensor|user|customer|owner|vendor|"
+    r"chair|chairman|chairperson|landlord|staff|workforce|union|council|parliament|government|"
+    r"ministry|department|office|court|tribunal|firm|business|institution|association|"
+    r"church|bank|insurer|issuer|partner|household|family|child|patient|citizen|resident|"
+    r"everyone|anyone|nobody|gitlab|team member|counsel|judge|police|guardian|parent)s?\b",
     re.IGNORECASE,
 )
 
@@ -714,8 +730,8 @@ def _modality(head, as_lead_in: bool = False, inherited=(), imperative: bool = T
 def _negated(head) -> bool:
     """'not', 'never', 'no longer', 'in no event', 'at no time', 'under no circumstances'."""
     for child in head.children:
-        if child.dep_ == "neg" or child.lower_ == "never":
-            return True
+        if child.dep_ == "neg" or child.lower_ in ("never", "neither"):
+            return True  # "shall neither seek nor take instructions"
         if child.dep_ == "advmod" and child.lower_ == "longer" and any(g.lower_ == "no" for g in child.children):
             return True
         if child.dep_ == "prep" and any(
@@ -772,6 +788,12 @@ def _constitutive(head, main) -> bool:
     lemma = head.lemma_.lower()
     if lemma in CONSTITUTIVE_VERBS and main == head:
         # "shall apply", "shall mean"; but "shall take measures" is a duty
+        if lemma == "enter":
+            # "shall enter into force"; but "each dealer shall enter into a record each receipt"
+            return any(g.lemma_ == "force" for c in head.children if c.dep_ == "prep" for g in c.children)
+        subject = next((c for c in head.children if c.dep_ == "nsubj"), None)
+        if lemma not in ALWAYS_CONSTITUTIVE and subject is not None and _agentive(subject) and subject.lower_ not in THIRD_PERSON:
+            return False  # "The controller shall apply safeguards", "the processor shall cover the costs": a party acts
         if lemma == "take":
             # "shall take effect": constitutive; "A transfer ... may take place where ...": the act is allowed
             if any(c.dep_ == "dobj" and c.lemma_ == "place" for c in head.children):
@@ -813,12 +835,13 @@ def _agentive(subject) -> bool:
         return subject.lower_ in ("we", "you", "they", "he", "she", "i", "who")
     if subject.like_num or subject.lower_ in ("percent", "%") or any(t.text in ("$", "€", "£") for t in subject.subtree):
         return False  # "$299,800,000 shall be available": an amount, not a party
+    lemma = subject.lemma_.lower()
+    if {lemma, subject.lower_, singular(subject.lower_)} & (THING_NOUNS | NOT_AGENT_NOUNS):
+        return False  # also when capitalised: "This Code", "Articles 15 to 20"
     if subject.pos_ == "PROPN" or AGENT_HINTS.fullmatch(subject.lower_):
         return True
-    lemma = subject.lemma_.lower()
-    if lemma in THING_NOUNS or subject.lower_ in THING_NOUNS:
-        return False
-    return not lemma.endswith(("tion", "sion", "ment", "ity", "ance", "ence", "ness", "ing", "sis", "ure", "ism", "ency"))
+    # a role by its form: licensee, dealer, importer, applicant, recipient, custodian, signatory
+    return lemma.endswith(("er", "or", "ee", "ant", "ent", "ist", "ian", "ary", "ive", "ai", "man", "woman"))
 
 
 def _epistemic(head, subject) -> bool:
@@ -1030,10 +1053,12 @@ def _verb_phrase(verb) -> str:
     no subject or modal of their own)."""
     verbs = [verb]
     for child in sorted(verb.conjuncts, key=lambda t: t.i):
-        if child.i < verb.i or child.pos_ != "VERB" or _subject(child) is not None:
+        if child.i < verb.i:
             continue
-        if any(g.dep_ == "aux" and g.tag_ == "MD" for g in child.children):
-            continue  # its own modal: its own rule
+        if _subject(child) is not None or any(g.dep_ == "aux" and g.tag_ == "MD" for g in child.children):
+            break  # its own subject or modal: its own rule, with the verbs after it
+        if child.pos_ != "VERB":
+            continue
         if (child.tag_ == "VBN") != (verb.tag_ == "VBN"):
             continue  # "use ... only as permitted": a participle elsewhere, not a second act
         if (_negated(child) and not _negated(verb)) or any(t.text == ";" for t in verb.doc[verb.i : child.i]):
