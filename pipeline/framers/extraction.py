@@ -114,10 +114,12 @@ THING_NOUNS = {
     "week", "day", "month", "year", "hour", "minute", "time", "method", "arrangement", "essence",
     "reason", "ground", "justification", "explanation", "evidence",
 }
+# Nouns for an act or a part whose "of" phrase says of what: "the exercise of data subject rights".
+OF_NOUNS = {"exercise", "provision", "implementation", "essence", "movement", "withdrawal", "performance", "content", "existence"}
 # Adjectives that grade a duty ("appropriate measures") rather than name a different thing.
 EVALUATIVE = {
     "appropriate", "reasonable", "suitable", "adequate", "necessary", "relevant", "certain", "such",
-    "sufficient", "proper", "applicable", "any", "all", "each", "every",
+    "sufficient", "proper", "applicable", "any", "all", "each", "every", "own",
 }
 # Plurals the lemmatiser gets wrong for law ("data" -> "datum").
 KEEP_PLURAL = {"data", "media", "criteria", "means", "premises", "series", "species", "news", "goods", "damages", "costs", "details"}
@@ -1040,11 +1042,26 @@ def _direct_object(verb):
             return child
     # "use or disclose PHI": the object hangs on the last conjunct
     for child in verb.children:
-        if child.dep_ == "conj" and child.pos_ == "VERB":
+        if child.dep_ == "conj" and child.pos_ == "VERB" and not any(g.tag_ == "MD" for g in child.children):
             found = _direct_object(child)
             if found is not None:
                 return found
+    # "object to processing", "act on the request", "cooperate with the supervisory authority"
+    for child in verb.children:
+        if child.dep_ == "prep" and child.lower_ in OBJECT_PREPOSITIONS:
+            found = next((g for g in child.children if g.dep_ == "pobj" and g.pos_ in ("NOUN", "PROPN")), None)
+            if found is not None and found.lemma_.lower() not in CIRCUMSTANCE_NOUNS:
+                return found
     return None
+
+
+# Prepositions that introduce what a verb acts on when it has no direct object ...
+OBJECT_PREPOSITIONS = {"to", "on", "with", "against", "from", "for", "into", "upon"}
+# ... unless the noun names a circumstance rather than a thing acted on.
+CIRCUMSTANCE_NOUNS = {
+    "purpose", "reason", "ground", "period", "time", "case", "extent", "behalf", "basis", "manner",
+    "accordance", "respect", "regard", "view", "order", "way", "means", "event", "date", "day",
+}
 
 
 def _verb_phrase(verb) -> str:
@@ -1182,7 +1199,7 @@ def _label(token) -> str:
     if token.pos_ == "PRON":
         return token.lower_
     parts = [_noun_words(token)]
-    if token.lemma_.lower() in LIGHT_NOUNS:
+    if token.lemma_.lower() in LIGHT_NOUNS or token.lemma_.lower() in DEVERBAL or token.lemma_.lower() in OF_NOUNS:
         # "request for consent", "substitute form of notice": the head alone says too little
         of = next((c for c in token.children if c.dep_ == "prep" and c.lower_ in ("of", "for")), None)
         pobj = next((g for g in of.children if g.dep_ == "pobj"), None) if of is not None else None

@@ -225,7 +225,7 @@ def test_item_duty_takes_the_lead_in_party_and_dates_complete_the_rule():
     (rule,) = rules("Implement procedures to control access to facilities.", lead_in="A covered entity must, in accordance with § 164.306:")
     assert (rule.modality, rule.bearer, rule.action) == ("obligation", "covered entity", "implement")
     (rule,) = rules("April 14, 2003.", lead_in="A health plan must comply with the applicable requirements of this subpart no later than the following dates:")
-    assert (rule.bearer, rule.action, rule.object) == ("health plan", "comply", None)
+    assert (rule.bearer, rule.action, rule.object) == ("health plan", "comply", "requirement")
     (rule,) = rules("charge a reasonable fee;", lead_in="Where requests are manifestly unfounded or excessive, the controller may either:")
     assert (rule.modality, rule.bearer, rule.action, rule.object) == ("permission", "controller", "charge", "fee")
     assert [c.text for c in rule.conditions] == ["Where requests are manifestly unfounded or excessive"]
