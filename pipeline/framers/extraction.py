@@ -51,6 +51,8 @@ CONSTITUTIVE_VERBS = {
     "cease", "expire", "remain", "refer", "prevail", "affect", "exist", "lapse", "supersede",
     "repeal", "amend", "define", "govern", "contain", "comprise", "cover", "lie", "vest",
 }
+# Subjects that make "shall include" say what a word covers.
+DEFINITION_WORDS = {"term", "definition", "expression", "word", "phrase", "meaning", "category", "class", "type", "reference"}
 # Constitutive whoever the subject is: "X means", "is deemed", "shall be construed".
 ALWAYS_CONSTITUTIVE = {"mean", "deem", "construe", "define", "constitute", "repeal", "amend", "supersede", "prevail", "lapse", "expire"}
 # "may" with these verbs (or a state "be") says what can happen, not what anyone is allowed.
@@ -805,7 +807,9 @@ def _constitutive(head, main) -> bool:
             return False  # "the controller shall consider": a duty to weigh something
         if lemma == "include" and not any(c.dep_ == "auxpass" for c in head.children):
             # "the notification shall include the identification of ...": a content requirement;
-            # "personal data includes ...": a definition
+            # "personal data includes ...", "the term shall not include ...": what a word covers
+            if _negated(head) or (subject is not None and subject.lemma_.lower() in DEFINITION_WORDS):
+                return True
             return not any(c.dep_ == "aux" and c.lower_ in ("shall", "must") for c in head.children)
         return True
     if lemma == "be" and main == head and not any(c.dep_ == "auxpass" for c in head.children):

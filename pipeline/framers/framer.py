@@ -96,7 +96,11 @@ def extract_document(document: SourceDocument, nlp) -> tuple[list[tuple[Statemen
     block of the operative text."""
     informative = _informative_provisions(document)
     # Recitals and notes give no rules: they are not parsed at all (a third of the GDPR's words).
-    wanted = [i for i, block in enumerate(document.blocks) if block.provision not in informative]
+    # Table rows ("Above 500 | Not permitted | Not permitted") are cells, not sentences.
+    wanted = [
+        i for i, block in enumerate(document.blocks)
+        if block.provision not in informative and document.block_text(block).count(" | ") < 2
+    ]
     docs: list = [None] * len(document.blocks)
     for index, doc in zip(wanted, nlp.pipe((document.block_text(document.blocks[i]) for i in wanted), batch_size=64)):
         docs[index] = doc
