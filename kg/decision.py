@@ -23,7 +23,8 @@ Semantics
   A rule that loses any of its conflicts is defeated; the verdict comes from the rules left.
 * A conflict nothing resolves (only-one-applicable, or rules that override each other) gives the
   verdict ``unresolved`` and is reported as such: never silently picked. So does a tangle in which
-  every applicable rule loses one of its conflicts. Ties under first-applicable (equal ordinals)
+  every applicable rule loses one of its conflicts; its conflicts are then all reported unresolved
+  (principle "tangle"), since none of their winners stands. Ties under first-applicable (equal ordinals)
   go to the rule whose IRI sorts first.
 * No applicable rule gives ``not-applicable``.
 """
@@ -306,8 +307,10 @@ class DecisionEngine:
             verdict = "required"
         elif "permission" in modalities:
             verdict = "permitted"
-        else:  # every rule lost a conflict to a rule that lost another: nothing stands to decide by
-            verdict = "unresolved"
+        else:
+            # Every rule lost a conflict to a rule that lost another: nothing stands to decide by,
+            # so no conflict here is settled either; each is reported unresolved, for a person.
+            return _Outcome("unresolved", applicable, tuple((p, o, "tangle", None) for p, o, _, _ in conflicts))
         return _Outcome(verdict, applicable, tuple(conflicts))
 
     def _resolve(self, a: RuleInfo, b: RuleInfo) -> tuple[str | None, RuleInfo | None]:

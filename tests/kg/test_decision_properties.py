@@ -772,3 +772,24 @@ def test_two_different_rules_under_one_iri_are_refused():
     b = RuleInfo("r", "r", "permission", "employee", "accept")
     with pytest.raises(DecisionError, match="two different rules have the IRI r"):
         DecisionEngine(Policy([a, b]))
+
+
+def test_a_tangle_reports_every_conflict_unresolved():
+    """Regression (found by hypothesis in CI): r3 beats r1 (deny-overrides), r2 beats r3 (lex
+    specialis), r7 beats r2 (deny-overrides), r1 beats r7 (lex posterior): every rule loses one.
+    The verdict is unresolved, and so is every conflict it reports."""
+
+    def rule(n, modality, conditions=(), issued=None, source="doc-b"):
+        return RuleInfo(f"urn:rule:{n}", f"r{n}", modality, "party a", "act x", conditions=conditions,
+                        source=source, issued=issued, provision=f"s{n}", text=f"rule {n}")
+
+    rules = [
+        rule(1, "obligation", issued=datetime.date(2020, 1, 2), source="doc-a"),
+        rule(2, "obligation", conditions=("fact p",)),
+        rule(3, "prohibition", source="doc-a"),
+        rule(7, "prohibition", conditions=("fact p",), issued=datetime.date(2020, 1, 1), source="doc-a"),
+    ]
+    policy = Policy(rules, precedence=("explicit", "lex-superior", "lex-posterior", "lex-specialis"))
+    decision = decide(policy, Situation("party a", "act x", "thing 1", {"fact p": True}))
+    assert decision.verdict == "unresolved"
+    assert decision.conflicts and all(c["status"] == "unresolved" and c["winner"] is None for c in decision.conflicts)
