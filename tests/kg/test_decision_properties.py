@@ -283,8 +283,9 @@ def reference(u: Universe, policy: Policy, s: Situation):
         if modality in left:
             return verdict, set(app), conflicts, False
     # Every applicable rule lost a conflict (a cycle of defeats across principles): nothing is
-    # left to decide by, so the engine reports it unresolved rather than pick a side.
-    return "unresolved", set(app), conflicts, True
+    # left to decide by, so the engine reports it unresolved rather than pick a side, and no
+    # conflict of the tangle counts as settled.
+    return "unresolved", set(app), {pair: ("tangle", None) for pair in conflicts}, True
 
 
 # -- helpers on decisions -------------------------------------------------------------------
