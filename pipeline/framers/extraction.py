@@ -209,19 +209,29 @@ def extract_texts(
 
     out = []
     for text, lead_in, doc in zip(texts, lead_ins, nlp.pipe(texts, batch_size=64)):
-        frame = frames.get(lead_in) if lead_in else None
-        statements = []
-        party = frame if isinstance(frame, PartyLeadIn) else None
-        frame = None if party is not None else frame
-        if not (frame is None and party is None and lead_in and conditional_lead_in(lead_in)):
-            for sent in doc.sents:
-                statements += sentence_statements(sent, 0, frame)
-        if party is not None:
-            for statement in statements:
-                if statement.kind == "rule" and not statement.bearer:
-                    statement.bearer = party.bearer
-        out.append(statements)
+        lead = frames.get(lead_in) if lead_in else None
+        out.append([statement for sent in doc.sents for statement in item_statements(sent, 0, lead, lead_in)])
     return out
+
+
+def item_statements(sent, base: int, lead: "Frame | PartyLeadIn | None", lead_in_text: str | None) -> list[Statement]:
+    """The statements of one sentence of a paragraph or list item, under what its lead-in gave
+    (``lead_in_reading``): a rule to complete, a party to bear the item's rules, or nothing; the
+    items of a conditional lead-in ("if one of the following applies:") are conditions, not rules."""
+    if lead is None and lead_in_text and conditional_lead_in(lead_in_text):
+        return []
+    if isinstance(lead, PartyLeadIn):
+        statements = sentence_statements(sent, base, None)
+        for statement in statements:
+            if statement.kind == "rule" and not statement.bearer:
+                statement.bearer = lead.bearer  # "A covered entity— (1) May not ..."
+        return statements
+    return sentence_statements(sent, base, lead)
+
+
+def lead_in_reading(sent, base: int) -> "Frame | PartyLeadIn | None":
+    """What the last sentence of a lead-in gives its items: a rule, a bare party, or nothing."""
+    return lead_in_frame(sent, base, sent.text) or party_lead_in(sent)
 
 
 _CONDITIONAL_LEAD_IN = re.compile(
@@ -240,7 +250,7 @@ def _lead_in_frames(nlp, lead_ins) -> dict[str, "Frame | None"]:
     frames = {}
     for text, doc in zip(unique, nlp.pipe(unique)):
         sents = list(doc.sents)
-        frames[text] = (lead_in_frame(sents[-1], 0, text) or party_lead_in(sents[-1])) if sents else None
+        frames[text] = lead_in_reading(sents[-1], 0) if sents else None
     return frames
 
 
@@ -555,7 +565,7 @@ def _modality(head, as_lead_in: bool = False, inherited=(), imperative: bool = T
         will = next((c for c in auxes if c.lower_ == "will" and c.tag_ == "MD"), None)
         subject_of = next((c for c in children if c.dep_ in ("nsubj", "nsubjpass")), None)
         if will is not None and subject_of is not None and (
-            (subject_of.dep_ == "nsubj" and _agentive(subject_of) and subject_of.lower_ not in THIRD_PERSON and subject_of.pos_ != "PRON")
+            (subject_of.dep_ == "nsubj" and _names_party(subject_of) and subject_of.pos_ != "PRON")
             or (subject_of.dep_ == "nsubjpass" and _agent(head) is not None and _agentive(_agent(head)))
         ):
             modal = will
@@ -796,7 +806,7 @@ def _constitutive(head, main) -> bool:
             # "shall enter into force"; but "each dealer shall enter into a record each receipt"
             return any(g.lemma_ == "force" for c in head.children if c.dep_ == "prep" for g in c.children)
         subject = next((c for c in head.children if c.dep_ == "nsubj"), None)
-        if lemma not in ALWAYS_CONSTITUTIVE and subject is not None and _agentive(subject) and subject.lower_ not in THIRD_PERSON:
+        if lemma not in ALWAYS_CONSTITUTIVE and subject is not None and _names_party(subject):
             return False  # "The controller shall apply safeguards", "the processor shall cover the costs": a party acts
         if lemma == "take":
             # "shall take effect": constitutive; "A transfer ... may take place where ...": the act is allowed
@@ -830,6 +840,11 @@ def _constitutive(head, main) -> bool:
     if head.pos_ in ("ADJ", "NOUN") and main == head:
         return head.lower_ != "able" and not any(c.dep_ == "xcomp" for c in head.children)
     return False
+
+
+def _names_party(token) -> bool:
+    """A party named here: not a thing, and not "they"/"it" standing for one named elsewhere."""
+    return token.lower_ not in NOT_A_PARTY and token.lower_ not in THIRD_PERSON and _agentive(token)
 
 
 def _agentive(subject) -> bool:
@@ -984,9 +999,9 @@ def _fill_roles(statement: Statement, verb, head) -> None:
         # "Personal data shall be erased by the controller", "People are to be treated with dignity"
         statement.object = _label(subject)
         agent = _agent(verb)
-        statement.bearer = _label(agent) if agent is not None and _agentive(agent) and agent.lower_ not in THIRD_PERSON else None
+        statement.bearer = _label(agent) if agent is not None and _names_party(agent) else None
         return
-    if subject is not None and subject.lower_ not in NOT_A_PARTY and _agentive(subject) and subject.lower_ not in THIRD_PERSON:
+    if subject is not None and _names_party(subject):
         statement.bearer = _label(subject)
     elif subject is not None and subject.lower_ in THIRD_PERSON:
         # "They shall determine ...": someone named just before (infer_bearers looks back)
@@ -1230,6 +1245,12 @@ def _label(token) -> str:
     else:
         label = parts[0]
     return normalise_label(label)
+
+
+def noun_label(token) -> str:
+    """Canonical label of one noun with its modifiers, without its conjuncts: "third parties" ->
+    "third party" (for concept links such as "X such as Y" and definitions' genus)."""
+    return normalise_label(_noun_words(token))
 
 
 def _noun_words(token) -> str:

@@ -52,15 +52,14 @@ from pipeline.framers.document import SourceDocument
 from pipeline.framers.extraction import (
     Frame,
     PartyLeadIn,
-    _head_word,
-    party_lead_in,
     conditional_lead_in,
     infer_bearers,
-    lead_in_frame,
+    item_statements,
+    lead_in_reading,
     load_model,
-    sentence_statements,
+    noun_label,
 )
-from pipeline.framers.policy_yaml import document_iri, jurisdiction_iri, reaches
+from pipeline.framers.policy_yaml import already_loaded, document_iri, jurisdiction_iri, reaches
 from pipeline.framers.statements import Span, Statement
 
 ODRL = Namespace("http://www.w3.org/ns/odrl/2/")
@@ -108,10 +107,7 @@ def extract_document(document: SourceDocument, nlp) -> tuple[list[tuple[Statemen
     for block in document.blocks:
         if block.lead_in is not None and block.lead_in not in frames and docs[block.lead_in] is not None:
             sents = list(docs[block.lead_in].sents)
-            lead = document.blocks[block.lead_in]
-            frames[block.lead_in] = (
-                (lead_in_frame(sents[-1], lead.start, sents[-1].text) or party_lead_in(sents[-1])) if sents else None
-            )
+            frames[block.lead_in] = lead_in_reading(sents[-1], document.blocks[block.lead_in].start) if sents else None
     # Nested lead-ins: "a covered entity must— (ii) If X is not reasonable— (A) Document why ...":
     # a conditional lead-in with no rule of its own passes on its own lead-in's rule, as a condition.
     for index in sorted(frames, key=lambda i: document.blocks[i].start):
@@ -128,18 +124,13 @@ def extract_document(document: SourceDocument, nlp) -> tuple[list[tuple[Statemen
     for index, (block, doc) in enumerate(zip(document.blocks, docs)):
         if doc is None:
             continue  # recitals and citations explain the law; they bind no one
-        frame = frames.get(block.lead_in) if block.lead_in is not None else None
-        if frame is None and block.lead_in is not None and conditional_lead_in(document.block_text(document.blocks[block.lead_in])):
-            continue  # the items of "... if one of the following applies:" are conditions
-        party = frame if isinstance(frame, PartyLeadIn) else None
-        frame = None if party is not None else frame
+        lead = frames.get(block.lead_in) if block.lead_in is not None else None
+        lead_text = document.block_text(document.blocks[block.lead_in]) if block.lead_in is not None else None
         sents = list(doc.sents)
         for position, sent in enumerate(sents):
             if index in distributed and position == len(sents) - 1:
                 continue  # a lead-in's rule is given to each of its items instead
-            for statement in sentence_statements(sent, block.start, frame):
-                if party is not None and statement.kind == "rule" and not statement.bearer:
-                    statement.bearer = party.bearer  # "A covered entity— (1) May not ..."
+            for statement in item_statements(sent, block.start, lead, lead_text):
                 if statement.kind == "definition":
                     statement.genus = _genus(sent)
                     definitions.append((statement, block.provision))
@@ -191,7 +182,7 @@ def _genus(sent) -> str | None:
         return None
     for token in sent.doc[means.i + 1 : sent.end]:
         if token.pos_ in ("NOUN", "PROPN") and token.dep_ not in ("compound", "amod"):
-            return _plain_label(token)
+            return noun_label(token)
     return None
 
 
@@ -214,14 +205,9 @@ def _such_as(doc, examples: dict[str, set[str]]) -> None:
                 if item.dep_ != "pobj" or item.pos_ not in ("NOUN", "PROPN"):
                     continue
                 for member in [item, *[c for c in item.conjuncts if c.pos_ in ("NOUN", "PROPN")]]:
-                    narrow, broad = _plain_label(member), _plain_label(token)
+                    narrow, broad = noun_label(member), noun_label(token)
                     if narrow and broad and narrow != broad:
                         examples[narrow].add(broad)
-
-
-def _plain_label(token) -> str:
-    words = [c.lower_ for c in token.lefts if c.dep_ in ("compound", "amod")]
-    return normalise_label(" ".join(words + [_head_word(token)]))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -600,21 +586,13 @@ def _overrides(doc: URIRef, refs, rules_of, resolver: ReferenceResolver, modalit
     return out
 
 
-_SAME_HASH = "ASK { GRAPH ?g { ?doc a pol:LegalSource ; pol:contentHash ?hash } }"
-
-
 def load_regulation(store: PolicyStore, path: Path, *, nlp=None, concept_file=None, max_bytes: int | None = None) -> FramedDocument:
     """Read, frame and store one regulation document; nothing is written when it fails or is unchanged."""
     from pipeline.framers.readers import MAX_DOCUMENT_BYTES, read_document
 
     document = read_document(path, max_bytes=max_bytes or MAX_DOCUMENT_BYTES)
     graph = graph_iri(document.doc_id)
-    present = store.query(
-        _SAME_HASH,
-        {"g": graph, "doc": document_iri(document.doc_id), "hash": Literal(document.content_hash)},
-        name="document content hash",
-    )
-    if present.boolean and not concept_file:
+    if already_loaded(store, document.doc_id, document.content_hash) and not concept_file:
         return FramedDocument(document, [], [], [], unchanged=True)
     framed = frame_document(document, nlp, concept_file=concept_file, external=_external_sections(store, graph))
     store.replace_graph(graph, framed.triples)

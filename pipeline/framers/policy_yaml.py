@@ -72,6 +72,7 @@ __all__ = [
     "PolicyDocument",
     "PolicyYamlError",
     "Problem",
+    "already_loaded",
     "document_iri",
     "jurisdiction_iri",
     "load_policy_yaml",
@@ -207,6 +208,17 @@ def read_policy_yaml(path: Path) -> PolicyDocument:
 _SAME_HASH = "ASK { GRAPH ?g { ?doc a pol:LegalSource ; pol:contentHash ?hash } }"
 
 
+def already_loaded(store: PolicyStore, doc_id: str, content_hash: str) -> bool:
+    """True when the document's graph already holds it with this content hash: loading it again
+    would change nothing (policy files and regulations alike)."""
+    answer = store.query(
+        _SAME_HASH,
+        {"g": graph_iri(doc_id), "doc": document_iri(doc_id), "hash": Literal(content_hash)},
+        name="document content hash",
+    )
+    return bool(answer.boolean)
+
+
 def load_policy_yaml(store: PolicyStore, path: Path) -> PolicyDocument:
     """Read a policy file and replace its document's graph with it, in one transaction.
 
@@ -215,12 +227,7 @@ def load_policy_yaml(store: PolicyStore, path: Path) -> PolicyDocument:
     before the store is touched.
     """
     document = read_policy_yaml(path)
-    present = store.query(
-        _SAME_HASH,
-        {"g": document.graph, "doc": document.source, "hash": Literal(document.content_hash)},
-        name="policy content hash",
-    )
-    if present.boolean:
+    if already_loaded(store, document.doc_id, document.content_hash):
         return dataclasses.replace(document, unchanged=True)
     store.replace_graph(document.graph, document.triples)
     return document
