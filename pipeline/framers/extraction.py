@@ -324,12 +324,15 @@ class Frame:
     def with_condition(self, condition: Span) -> "Frame":
         """This frame for the items of a nested conditional lead-in, which becomes their condition."""
         statement = dataclasses.replace(self.statement, conditions=[*self.statement.conditions, condition])
-        frame = Frame(statement, self.text, self.wants_action, self.wants_object, self.subject)
+        more = [dataclasses.replace(rule, conditions=[*rule.conditions, condition]) for rule in self.more_rules]
+        frame = Frame(statement, self.text, self.wants_action, self.wants_object, self.subject, more)
         frame.item_role = self.item_role
         return frame
 
-    def __init__(self, statement: Statement | None, text: str, wants_action: bool, wants_object: bool, subject: str | None = None):
+    def __init__(self, statement: Statement | None, text: str, wants_action: bool, wants_object: bool, subject: str | None = None,
+                 more_rules: list[Statement] | None = None):
         self.subject = subject  # "Personal data" of "Personal data shall be:"
+        self.more_rules = more_rules or []  # the lead-in's other rules, for items that are only conditions
         # "... in any case where:" makes each item a condition; "... except if:" an exception
         self.item_role = (
             "condition" if _CONDITION_END.search(text) else "exception" if _EXCEPTION_END.search(text) else None
@@ -343,7 +346,8 @@ class Frame:
 # "... in any case where:", "... if it:", "... if the covered entity:": the items complete the condition
 _CONDITION_END = re.compile(
     r"(?:\b(?:where|if|when|whenever|provided that|in any case where|in the case of)\b(?:\s+[\w’']+){0,4}"
-    r"|\bin (?:the|any of the) following (?:cases|situations|circumstances))\s*[:—–-]+\s*$",
+    r"|\bin (?:the|any of the) following (?:cases|situations|circumstances)"
+    r"|\b(?:where|if|when)\s+(?:one|any|all|each|either|both)\s+of\s+the\s+following(?:\s+[\w’']+){0,3})\s*[:—–-]+\s*$",
     re.IGNORECASE,
 )
 _EXCEPTION_END = re.compile(
@@ -368,7 +372,7 @@ def lead_in_frame(sent, base: int, text: str) -> Frame | None:
     subject = _subject(sent.root)
     return Frame(
         rule, text, wants_action=rule.action in (None, "be") or rule.action in HELD_NOUNS or rule.action == "have", wants_object=wants_object,
-        subject=_label(subject) if subject is not None else None,
+        subject=_label(subject) if subject is not None else None, more_rules=rules[1:],
     )
 
 
@@ -443,8 +447,13 @@ def _span_statements(sent, whole, base: int, frame: Frame | None, as_lead_in: bo
             _fill_roles(statement, verb, head)
         verbs[id(statement)] = verb
         statements.append(statement)
-    if frame is not None and frame.statement is not None and not any(s.modality for s in statements):
+    if frame is not None and frame.statement is not None and (frame.item_role is not None or not any(s.modality for s in statements)):
+        # the items of "... where one of the following applies:" are conditions, whatever their verbs
         statements = [_from_frame(frame, sent, span)]
+        if frame.item_role is not None:
+            # "X shall have the right to obtain ... and the controller shall have the obligation to
+            # erase ... where one of the following grounds applies:": each ground conditions both rules
+            statements += [_from_frame(frame, sent, span, rule) for rule in frame.more_rules]
     clauses = None
     for statement in statements:
         if statement.modality is None:
@@ -476,9 +485,9 @@ def _span_statements(sent, whole, base: int, frame: Frame | None, as_lead_in: bo
 _MONTH = re.compile(r"(?:January|February|March|April|May|June|July|August|September|October|November|December)$")
 
 
-def _from_frame(frame: Frame, sent, span: Span) -> Statement:
-    """A list item under a lead-in: the lead-in's rule, completed by the item."""
-    base_rule = frame.statement
+def _from_frame(frame: Frame, sent, span: Span, base_rule: Statement | None = None) -> Statement:
+    """A list item under a lead-in: the lead-in's rule (or ``base_rule``, another of its rules), completed by the item."""
+    base_rule = base_rule or frame.statement
     statement = Statement(
         kind="rule",
         sentence=span,
@@ -538,6 +547,9 @@ def _clause_heads(sent) -> list:
         for token in root.children:
             if token.dep_ in ("ccomp", "conj") and token.pos_ in ("VERB", "AUX") and any(c.tag_ == "MD" for c in token.children):
                 heads.append(token)
+    main = _displaced_main_clause(root)
+    if main is not None:
+        heads.append(main)
     # "may disclose protected health information": the parser reads "disclose" as an auxiliary of
     # "protected"; a lexical verb carrying its own modal is the real head.
     for token in sent:
@@ -547,6 +559,19 @@ def _clause_heads(sent) -> list:
         ):
             heads.append(token)
     return heads
+
+
+def _displaced_main_clause(root):
+    """'Where a type of processing ... is likely to result in a high risk ..., the controller shall ...
+    carry out an assessment': the parser takes the condition's verb for the root and hangs the main
+    clause under it as an xcomp, which never has a modal and a subject of its own."""
+    for token in root.children:
+        modal = next((c for c in token.children if c.dep_ == "aux" and c.tag_ == "MD"), None)
+        if token.dep_ == "xcomp" and token.pos_ in ("VERB", "AUX") and modal is not None and any(
+            c.dep_ in ("nsubj", "nsubjpass") for c in [*token.children, *modal.children]
+        ):
+            return token
+    return None
 
 
 def _modality(head, as_lead_in: bool = False, inherited=(), imperative: bool = True):
@@ -559,6 +584,12 @@ def _modality(head, as_lead_in: bool = False, inherited=(), imperative: bool = T
     children = list(head.children) + [token for token in inherited if token.dep_ in ("aux", "neg")]
     auxes = [c for c in children if c.dep_ in ("aux", "auxpass")]
     modal = next((c for c in auxes if c.lower_ in OBLIGATION_MODALS | PERMISSION_MODALS | {"need", "ought"}), None)
+    interrupted = _interrupted_modal(head) if modal is None else None
+    if interrupted is not None:
+        # "the controller shall, both at the time of ..., implement measures": the modal and its
+        # subject hang off the verb (or off the interrupting phrase) instead of being its auxiliary
+        modal = interrupted
+        children += [c for t in _modal_chain(head, interrupted) for c in t.children if c.dep_ in ("nsubj", "nsubjpass", "neg")]
     if modal is None:
         # "The Secretary will inform the covered entity", "Tenant will not create any lien": an
         # undertaking when a party is the subject (or the thing acted on, in the passive)
@@ -741,6 +772,33 @@ def _modality(head, as_lead_in: bool = False, inherited=(), imperative: bool = T
     return "permission", main, False
 
 
+def _interrupted_modal(verb):
+    """The modal of a base-form verb that an interruption separated from it, when the parser did not
+    make it the verb's auxiliary: "shall, prior to the processing, carry out", "shall in the
+    performance of his or her tasks have due regard". The path from the modal up to the verb may
+    pass only through prepositions, adverbs and punctuation."""
+    if verb.tag_ not in ("VB", "VBP") or any(c.dep_ == "aux" and c.tag_ == "MD" for c in verb.children):
+        return None
+    for token in reversed(verb.sent[: verb.i - verb.sent.start]):
+        if token.tag_ != "MD" or token.lower_ not in OBLIGATION_MODALS | PERMISSION_MODALS:
+            continue
+        step = token.head
+        while step != verb and step.pos_ in ("ADP", "ADV", "PUNCT", "CCONJ") and step.head != step:
+            step = step.head
+        return token if step == verb and token.dep_ != "aux" or (step == verb and token.head != verb) else None
+    return None
+
+
+def _modal_chain(verb, modal) -> list:
+    """The modal and the tokens between it and the verb it belongs to (where a displaced subject hangs)."""
+    chain = [modal]
+    step = modal.head
+    while step != verb:
+        chain.append(step)
+        step = step.head
+    return chain
+
+
 def _negated(head) -> bool:
     """'not', 'never', 'no longer', 'in no event', 'at no time', 'under no circumstances'."""
     for child in head.children:
@@ -815,9 +873,10 @@ def _constitutive(head, main) -> bool:
             return any(c.dep_ == "dobj" and c.lemma_ == "effect" for c in head.children)
         if lemma == "consider" and not any(c.dep_ == "auxpass" for c in head.children):
             return False  # "the controller shall consider": a duty to weigh something
-        if lemma == "include" and not any(c.dep_ == "auxpass" for c in head.children):
+        if lemma in ("include", "contain") and not any(c.dep_ == "auxpass" for c in head.children):
             # "the notification shall include the identification of ...": a content requirement;
-            # "personal data includes ...", "the term shall not include ...": what a word covers
+            # "The assessment shall contain at least:" likewise; "personal data includes ...", "the term
+            # shall not include ...": what a word covers
             if _negated(head) or (subject is not None and subject.lemma_.lower() in DEFINITION_WORDS):
                 return True
             return not any(c.dep_ == "aux" and c.lower_ in ("shall", "must") for c in head.children)
@@ -1040,10 +1099,12 @@ def _object_after(verb) -> str | None:
 
 
 def _subject(token):
-    for child in token.children:
-        if child.dep_ in ("nsubj", "nsubjpass"):
-            return child
-    return None
+    modal = _interrupted_modal(token) if token.pos_ in ("VERB", "AUX") else None
+    if modal is None and token.pos_ in ("VERB", "AUX") and token.dep_ == "xcomp":
+        modal = next((c for c in token.children if c.dep_ == "aux" and c.tag_ == "MD"), None)
+    # "the controller shall, ..., implement": the subject hangs off the displaced modal
+    candidates = [*(_modal_chain(token, modal) if modal is not None else ()), token]
+    return next((c for t in candidates for c in t.children if c.dep_ in ("nsubj", "nsubjpass")), None)
 
 
 def _agent(verb):
@@ -1328,7 +1389,7 @@ def _clauses(sent, base: int) -> tuple[list[Span], list[Span]]:
                 break  # an override of a provision, recorded as a reference
             found.append((token, cue, kind))
             break
-    subject = _subject(sent.root)
+    subject = _subject(_displaced_main_clause(sent.root) or sent.root)
     subject_start = min(t.i for t in subject.subtree) if subject is not None else None
     first = sent.start + _skip_intro(sent)
     conditions: list[Span] = []

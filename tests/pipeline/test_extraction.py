@@ -234,3 +234,52 @@ def test_item_duty_takes_the_lead_in_party_and_dates_complete_the_rule():
 def test_conditions_of_a_list_are_its_items():
     (rule,) = rules("the processing is carried out by a public authority;", lead_in="The controller shall designate a data protection officer in any case where:")
     assert rule.modality == "obligation" and [c.text for c in rule.conditions] == ["the processing is carried out by a public authority"]
+
+
+@pytest.mark.parametrize(
+    "text, bearer, action",
+    [
+        # a long interruption between the modal and its verb: the parser detaches "shall"
+        ("Taking into account the state of the art, the cost of implementation and the nature, scope, context and purposes of "
+         "processing as well as the risks of varying likelihood and severity for rights and freedoms of natural persons posed "
+         "by the processing, the controller shall, both at the time of the determination of the means for processing and at "
+         "the time of the processing itself, implement appropriate technical and organisational measures.", "controller", "implement"),
+        ("The data protection officer shall in the performance of his or her tasks have due regard to the risk associated "
+         "with processing operations.", "data protection officer", "have"),
+        # the parser takes the opening condition for the main clause
+        ("Where a type of processing in particular using new technologies, and taking into account the nature, scope, context "
+         "and purposes of the processing, is likely to result in a high risk to the rights and freedoms of natural persons, the "
+         "controller shall, prior to the processing, carry out an assessment of the impact of the envisaged processing "
+         "operations on the protection of personal data.", "controller", "carry out"),
+    ],
+)
+def test_an_interrupted_modal_still_makes_the_rule(text, bearer, action):
+    found = rules(text)
+    assert [(s.modality, s.bearer, s.action) for s in found] == [("obligation", bearer, action)]
+
+
+def test_an_opening_condition_runs_to_the_displaced_main_clause():
+    text = ("Where a type of processing, and taking into account the nature of the processing, is likely to result in a high "
+            "risk to natural persons, the controller shall, prior to the processing, carry out an assessment.")
+    [rule] = rules(text)
+    assert [c.text for c in rule.conditions] == [
+        "Where a type of processing, and taking into account the nature of the processing, is likely to result in a high risk to natural persons"]
+
+
+@pytest.mark.parametrize("text", ["The assessment shall contain at least:",
+                                  "A code of conduct shall contain mechanisms which enable the body to carry out the monitoring."])
+def test_shall_contain_is_a_content_requirement(text):
+    assert modalities(text) == ["obligation"]
+
+
+def test_every_rule_of_a_conditional_lead_in_goes_to_its_items():
+    lead_in = ("The data subject shall have the right to obtain from the controller the erasure of personal data concerning him "
+               "or her without undue delay and the controller shall have the obligation to erase personal data without undue "
+               "delay where one of the following grounds applies:")
+    item = "the personal data have been unlawfully processed;"
+    found = rules(item, lead_in=lead_in)
+    assert [(s.modality, s.bearer) for s in found] == [("permission", "data subject"), ("obligation", "controller")]
+    assert all([c.text for c in s.conditions] == ["the personal data have been unlawfully processed"] for s in found)
+    # the verbs of a condition item are no rules of their own
+    item = "the personal data are required by the data subject for the establishment of legal claims."
+    assert [s.modality for s in rules(item, lead_in=lead_in)] == ["permission", "obligation"]
