@@ -210,14 +210,18 @@ def extract_texts(
     out = []
     for text, lead_in, doc in zip(texts, lead_ins, nlp.pipe(texts, batch_size=64)):
         lead = frames.get(lead_in) if lead_in else None
-        out.append([statement for sent in doc.sents for statement in item_statements(sent, 0, lead, lead_in)])
+        out.append([statement for position, sent in enumerate(doc.sents) for statement in item_statements(sent, 0, lead, lead_in, position == 0)])
     return out
 
 
-def item_statements(sent, base: int, lead: "Frame | PartyLeadIn | None", lead_in_text: str | None) -> list[Statement]:
+def item_statements(sent, base: int, lead: "Frame | PartyLeadIn | None", lead_in_text: str | None, first: bool = True) -> list[Statement]:
     """The statements of one sentence of a paragraph or list item, under what its lead-in gave
     (``lead_in_reading``): a rule to complete, a party to bear the item's rules, or nothing; the
-    items of a conditional lead-in ("if one of the following applies:") are conditions, not rules."""
+    items of a conditional lead-in ("if one of the following applies:") are conditions, not rules.
+    ``first`` is False for the item's later sentences, which are no part of the lead-in's condition."""
+    if not first and lead_in_text and (isinstance(lead, Frame) and lead.item_role is not None or lead is None and conditional_lead_in(lead_in_text)):
+        # "(c) it would involve disproportionate effort. In such a case, there shall instead be a public communication"
+        return sentence_statements(sent, base, None)
     if lead is None and lead_in_text and conditional_lead_in(lead_in_text):
         return []
     if isinstance(lead, PartyLeadIn):
@@ -545,7 +549,9 @@ def _clause_heads(sent) -> list:
     # participle for the root and hangs the real clause under it
     if root.tag_ in ("VBD", "VBN") and not any(c.dep_ in ("aux", "auxpass") for c in root.children):
         for token in root.children:
-            if token.dep_ in ("ccomp", "conj") and token.pos_ in ("VERB", "AUX") and any(c.tag_ == "MD" for c in token.children):
+            if token.dep_ in ("ccomp", "conj") and token.pos_ in ("VERB", "AUX") and (
+                any(c.tag_ == "MD" for c in token.children) or _interrupted_modal(token) is not None
+            ):
                 heads.append(token)
     main = _displaced_main_clause(root)
     if main is not None:
@@ -775,17 +781,21 @@ def _modality(head, as_lead_in: bool = False, inherited=(), imperative: bool = T
 def _interrupted_modal(verb):
     """The modal of a base-form verb that an interruption separated from it, when the parser did not
     make it the verb's auxiliary: "shall, prior to the processing, carry out", "shall in the
-    performance of his or her tasks have due regard". The path from the modal up to the verb may
-    pass only through prepositions, adverbs and punctuation."""
-    if verb.tag_ not in ("VB", "VBP") or any(c.dep_ == "aux" and c.tag_ == "MD" for c in verb.children):
+    performance of his or her tasks have due regard", "shall in particular be required". Only
+    prepositional phrases, adverbs, punctuation and the verb's own auxiliaries may stand between."""
+    base_form = verb.tag_ in ("VB", "VBP") or (verb.tag_ == "VBN" and any(c.dep_ == "auxpass" and c.tag_ == "VB" for c in verb.children))
+    if not base_form or any(c.dep_ == "aux" and c.tag_ == "MD" for c in verb.children):
         return None
     for token in reversed(verb.sent[: verb.i - verb.sent.start]):
-        if token.tag_ != "MD" or token.lower_ not in OBLIGATION_MODALS | PERMISSION_MODALS:
+        if token.tag_ != "MD":
+            if token.pos_ in ("VERB",) or token.dep_ in ("nsubj", "nsubjpass", "mark", "relcl") or (
+                token.pos_ == "AUX" and token.head != verb
+            ):
+                return None  # another clause stands between
             continue
-        step = token.head
-        while step != verb and step.pos_ in ("ADP", "ADV", "PUNCT", "CCONJ") and step.head != step:
-            step = step.head
-        return token if step == verb and token.dep_ != "aux" or (step == verb and token.head != verb) else None
+        if token.lower_ not in OBLIGATION_MODALS | PERMISSION_MODALS or (token.dep_ == "aux" and token.head != verb and token.head.pos_ in ("VERB", "AUX")):
+            return None
+        return token
     return None
 
 
@@ -794,6 +804,8 @@ def _modal_chain(verb, modal) -> list:
     chain = [modal]
     step = modal.head
     while step != verb:
+        if step.head == step:
+            return [modal]  # the parse hangs the modal elsewhere: only the modal's own children count
         chain.append(step)
         step = step.head
     return chain
@@ -1004,7 +1016,7 @@ def infer_bearers(statements: list[Statement], groups: list[str]) -> int:
 
 def _fill_roles(statement: Statement, verb, head) -> None:
     """Bearer, action and object of a rule whose main verb is ``verb`` and modal sits on ``head``."""
-    subject = _subject(verb) or _subject(head)
+    subject = _subject(verb) or _subject(head) or _stranded_subject(head)
     clause = head
     # "X has the right to obtain": climb from the deontic word to the clause that has the subject
     while subject is None and clause.dep_ in ("xcomp", "pcomp", "acl", "relcl", "prep", "ccomp", "dobj", "attr", "conj") and clause.head != clause:
@@ -1043,7 +1055,7 @@ def _fill_roles(statement: Statement, verb, head) -> None:
         _nominal_roles(statement, subject)  # "A transfer of personal data may take place"
         return
     effort = next((c for c in verb.children if c.dep_ == "dobj" and c.lemma_ in ("effort", "measure", "step", "burden")), None)
-    if effort is not None and verb.lemma_ in ("make", "take", "bear", "use"):
+    if effort is not None and (verb.lemma_ in ("make", "take", "bear", "use") or (verb.lemma_ == "have" and effort.lemma_ == "burden")):
         # "must make reasonable efforts to limit X", "shall take appropriate measures to provide X",
         # "shall bear the burden of demonstrating X": the duty is to limit, provide, demonstrate X
         goal = next((c for c in effort.children if c.dep_ in ("acl", "relcl", "xcomp") and c.pos_ == "VERB"), None)
@@ -1108,12 +1120,37 @@ def _subject(token):
 
 
 def _agent(verb):
-    for child in verb.children:
-        if child.dep_ == "agent":
-            for grandchild in child.children:
-                if grandchild.dep_ == "pobj":
-                    return grandchild
+    # "shall not be dismissed or penalised by the controller": the agent hangs on the last verb
+    for candidate in (verb, *[c for c in verb.children if c.dep_ == "conj" and c.pos_ == "VERB"]):
+        for child in candidate.children:
+            if child.dep_ == "agent":
+                for grandchild in child.children:
+                    if grandchild.dep_ == "pobj":
+                        return grandchild
     return None
+
+
+def _stranded_subject(head):
+    """The subject of a modal clause that the parser attached to the opening clause instead ("In the
+    event of a use in violation of subpart E, the covered entity or business associate, as
+    applicable, shall have ..."): the noun phrase just before the modal, past a short parenthetical."""
+    modal = next((c for c in head.children if c.dep_ == "aux" and c.tag_ == "MD"), None)
+    if modal is None or any(c.dep_ in ("nsubj", "nsubjpass", "expl") for c in head.children):
+        return None
+    position = modal.i - 1
+    sent_start = head.sent.start
+    if position >= sent_start and head.doc[position].text == ",":
+        # skip ", as applicable," / ", where applicable,"
+        opening = next((t.i for t in reversed(head.doc[max(sent_start, position - 5) : position]) if t.text == ","), None)
+        position = (opening if opening is not None else position) - 1
+    if position < sent_start:
+        return None
+    token = head.doc[position]
+    if token.pos_ not in ("NOUN", "PROPN") or token.dep_ in ("pobj", "dobj", "compound"):
+        return None
+    while token.dep_ == "conj" and token.head.pos_ in ("NOUN", "PROPN"):
+        token = token.head
+    return token if token.dep_ in ("appos", "conj", "npadvmod", "dep", "ROOT") and _agentive(token) else None
 
 
 def _direct_object(verb):

@@ -130,7 +130,7 @@ def extract_document(document: SourceDocument, nlp) -> tuple[list[tuple[Statemen
         for position, sent in enumerate(sents):
             if index in distributed and position == len(sents) - 1:
                 continue  # a lead-in's rule is given to each of its items instead
-            for statement in item_statements(sent, block.start, lead, lead_text):
+            for statement in item_statements(sent, block.start, lead, lead_text, position == 0):
                 if statement.kind == "definition":
                     statement.genus = _genus(sent)
                     definitions.append((statement, block.provision))

@@ -283,3 +283,19 @@ def test_every_rule_of_a_conditional_lead_in_goes_to_its_items():
     # the verbs of a condition item are no rules of their own
     item = "the personal data are required by the data subject for the establishment of legal claims."
     assert [s.modality for s in rules(item, lead_in=lead_in)] == ["permission", "obligation"]
+
+
+@pytest.mark.parametrize(
+    "text, bearer, action",
+    [
+        # the agent of coordinated passives hangs on the last verb
+        ("He or she shall not be dismissed or penalised by the controller or the processor for performing his tasks.",
+         "controller or processor", "dismiss or penalise"),
+        # the parser hangs the subject on the opening clause; "have the burden of V-ing" is a duty to V
+        ("In the event of a use or disclosure in violation of subpart E, the covered entity or business associate, as "
+         "applicable, shall have the burden of demonstrating that all notifications were made.",
+         "covered entity or business associate", "demonstrate"),
+    ],
+)
+def test_bearer_found_where_the_parse_misplaces_it(text, bearer, action):
+    assert [(s.bearer, s.action) for s in rules(text)] == [(bearer, action)]
