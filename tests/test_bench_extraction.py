@@ -371,3 +371,35 @@ def test_script_quick_gold_run_against_the_real_extractor(tmp_path):
             assert scores["tp"] + scores["fn"] == sum(1 for u in _GOLD for r in u["rules"] if r["modality"] == modality)
             assert 0.0 <= scores["f1"] <= 1.0
         assert {"bearer", "action", "object", "conditions", "exceptions"} <= set(overall["agreement"])
+
+
+# ---------------------------------------------------------------------------- DAPRECO adjudication
+
+
+def test_read_adjudication_checks_modalities(tmp_path):
+    path = tmp_path / "adjudication.jsonl"
+    assert bench.read_adjudication(path) == {}  # absent: no adjudicated view
+    path.write_text('{"eid": "art_9__para_1", "modalities": ["prohibition"], "reason": "r"}\n'
+                    '{"eid": "art_11__para_1", "modalities": [], "reason": "a lifted duty"}\n', encoding="utf-8")
+    assert bench.read_adjudication(path) == {"art_9__para_1": {"prohibition"}, "art_11__para_1": set()}
+    path.write_text('{"eid": "art_9__para_1", "modalities": ["duty"], "reason": "r"}\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="unknown modalities"):
+        bench.read_adjudication(path)
+
+
+def test_shipped_adjudication_is_well_formed():
+    rows = [json.loads(line) for line in bench.DEFAULT_ADJUDICATION.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert len(rows) == len({row["eid"] for row in rows}) > 0
+    assert all(bench._EID.match(row["eid"]) and set(row["modalities"]) <= set(bench.MODALITIES) and row["reason"] for row in rows)
+
+
+def test_dapreco_adjudicated_view_on_the_real_files(shared_data, tmp_path):
+    args = Namespace(data=shared_data, quick=True, parsers=["patterns"], adjudication=bench.DEFAULT_ADJUDICATION)
+    result = bench.run_dapreco(args, bench.load_predictor(bench.DEFAULT_PREDICTOR), [])
+    adjudication = result["data"]["adjudication"]
+    assert adjudication["provisions"] > 0 and 0 <= adjudication["dapreco_upheld"] <= adjudication["provisions"]
+    run = result["results"]["patterns"]
+    assert {"provision_level", "provision_level_adjudicated", "unadjudicated_disagreements"} <= set(run)
+    # without the file there is no adjudicated view
+    args.adjudication = tmp_path / "none.jsonl"
+    assert "provision_level_adjudicated" not in bench.run_dapreco(args, bench.load_predictor(bench.DEFAULT_PREDICTOR), [])["results"]["patterns"]

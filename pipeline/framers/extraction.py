@@ -351,7 +351,7 @@ class Frame:
 _CONDITION_END = re.compile(
     r"(?:\b(?:where|if|when|whenever|provided that|in any case where|in the case of)\b(?:\s+[\w’']+){0,4}"
     r"|\bin (?:the|any of the) following (?:cases|situations|circumstances)"
-    r"|\b(?:where|if|when)\s+(?:one|any|all|each|either|both)\s+of\s+the\s+following(?:\s+[\w’']+){0,3})\s*[:—–-]+\s*$",
+    r"|\b(?:where|if|when|on|under)\s+(?:one|any|all|each|either|both)\s+of\s+the\s+following(?:\s+[\w’']+){0,3})\s*[:—–-]+\s*$",
     re.IGNORECASE,
 )
 _EXCEPTION_END = re.compile(
@@ -759,6 +759,8 @@ def _modality(head, as_lead_in: bool = False, inherited=(), imperative: bool = T
         # "must refrain from intimidating": a ban on intimidating
         act = next((g for c in children if c.dep_ == "prep" and c.lower_ == "from" for g in c.children if g.dep_ == "pcomp"), None)
         return "prohibition", act if act is not None else head, False
+    if lemma == "involve" and negated and modal_word in ("shall", "must") and main == head:
+        return "prohibition", head, False  # "A transfer ... shall not involve the entirety of the personal data"
     if lemma in ("require", "need", "involve") and main == head and subject is not None and not _agentive(subject):
         return None  # "Such a transfer shall not require any authorisation": what it takes, not a duty
     if as_lead_in and lemma == "be" and not any(c.dep_ in ("acomp", "attr", "prep") for c in children):
@@ -881,7 +883,10 @@ def _constitutive(head, main) -> bool:
         if lemma == "take":
             # "shall take effect": constitutive; "A transfer ... may take place where ...": the act is allowed
             if any(c.dep_ == "dobj" and c.lemma_ == "place" for c in head.children):
-                return not any(c.dep_ == "aux" and c.lower_ == "may" for c in head.children)
+                # "... shall take place only on one of the following conditions:": a restriction, as
+                # "shall only be processed with consent" is
+                restricted = any(t.lower_ == "only" for t in head.subtree if t.i > head.i)
+                return not (restricted or any(c.dep_ == "aux" and c.lower_ == "may" for c in head.children))
             return any(c.dep_ == "dobj" and c.lemma_ == "effect" for c in head.children)
         if lemma == "consider" and not any(c.dep_ == "auxpass" for c in head.children):
             return False  # "the controller shall consider": a duty to weigh something
