@@ -51,6 +51,8 @@ CONSTITUTIVE_VERBS = {
     "cease", "expire", "remain", "refer", "prevail", "affect", "exist", "lapse", "supersede",
     "repeal", "amend", "define", "govern", "contain", "comprise", "cover", "lie", "vest",
 }
+# Words that make a clause subordinate: a condition or a time, not a rule of its own.
+SUBORDINATORS = {"when", "where", "if", "whenever", "unless", "because", "although", "while", "once", "until", "before", "after"}
 # Subjects that make "shall include" say what a word covers.
 DEFINITION_WORDS = {"term", "definition", "expression", "word", "phrase", "meaning", "category", "class", "type", "reference"}
 # Constitutive whoever the subject is: "X means", "is deemed", "shall be construed".
@@ -539,7 +541,9 @@ def _clause_heads(sent) -> list:
     for token in root.children:
         if token.dep_ == "conj" and token.pos_ in ("VERB", "AUX", "ADJ") and any(
             child.dep_ in ("aux", "auxpass", "nsubj", "nsubjpass") for child in token.children
-        ):
+        ) and not any(c.dep_ in ("advmod", "mark") and c.lower_ in SUBORDINATORS and c.i < token.i for c in token.children):
+            # "shall be carried out only under official control or when the processing is
+            # authorised by law": a coordinated condition is no clause of its own
             heads.append(token)
     # "... and the controller shall notify": a clause coordinated after a semicolon parses as ccomp/parataxis.
     for token in root.children:
@@ -571,9 +575,13 @@ def _displaced_main_clause(root):
     """'Where a type of processing ... is likely to result in a high risk ..., the controller shall ...
     carry out an assessment': the parser takes the condition's verb for the root and hangs the main
     clause under it as an xcomp, which never has a modal and a subject of its own."""
+    # Likewise an advcl after a root that a condition cue opens: "Where a controller has ... paid full
+    # compensation ..., that controller shall be entitled to claim back ..."
+    first = _skip_intro(root.sent)
+    opened = first < len(root.sent) and root.sent[first].lower_ in ("where", "if", "when", "whenever")
     for token in root.children:
         modal = next((c for c in token.children if c.dep_ == "aux" and c.tag_ == "MD"), None)
-        if token.dep_ == "xcomp" and token.pos_ in ("VERB", "AUX") and modal is not None and any(
+        if (token.dep_ == "xcomp" or (opened and token.dep_ in ("advcl", "ccomp") and token.i > root.i)) and token.pos_ in ("VERB", "AUX") and modal is not None and any(
             c.dep_ in ("nsubj", "nsubjpass") for c in [*token.children, *modal.children]
         ):
             return token
@@ -749,6 +757,10 @@ def _modality(head, as_lead_in: bool = False, inherited=(), imperative: bool = T
         lemma == "know" or any(c.lower_ == "as" for c in children) or any(c.dep_ in ("oprd", "xcomp") for c in children)
     ):
         return None  # "shall be treated as discovered", "shall hereafter be known as": how to read, not a duty
+    if lemma == "hold" and any(c.dep_ == "auxpass" for c in children) and any(
+        c.dep_ in ("acomp", "oprd", "xcomp") and c.lower_ in ("liable", "responsible", "accountable") for c in children
+    ):
+        return None  # "shall be held liable for the entire damage": a legal consequence, not a duty to act
     if lemma == "take" and subject is not None and subject.lemma_ == "account":
         return None  # "account shall be taken of": guidance on weighing, not a duty to act
     if lemma == "be" and modal_word in ("shall", "must") and any(c.dep_ == "expl" for c in children) and any(
@@ -1433,6 +1445,8 @@ def _clauses(sent, base: int) -> tuple[list[Span], list[Span]]:
             break
     subject = _subject(_displaced_main_clause(sent.root) or sent.root)
     subject_start = min(t.i for t in subject.subtree) if subject is not None else None
+    if subject_start is not None and subject_start > sent.start and doc[subject_start - 1].dep_ == "mark" and doc[subject_start - 1].lower_ == "that":
+        subject_start -= 1  # "..., that controller shall": the parser takes the determiner for a complementiser
     first = sent.start + _skip_intro(sent)
     conditions: list[Span] = []
     exceptions: list[Span] = []

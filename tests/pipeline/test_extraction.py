@@ -299,3 +299,33 @@ def test_every_rule_of_a_conditional_lead_in_goes_to_its_items():
 )
 def test_bearer_found_where_the_parse_misplaces_it(text, bearer, action):
     assert [(s.bearer, s.action) for s in rules(text)] == [(bearer, action)]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # liability is a legal consequence
+        ("Where more than one controller is involved in the same processing, each controller or processor shall be held "
+         "liable for the entire damage.", []),
+        # the parser takes the opening condition for the main clause; the entitlement is the rule
+        ("Where a controller or processor has, in accordance with paragraph 4, paid full compensation for the damage "
+         "suffered, that controller or processor shall be entitled to claim back from the other controllers or processors "
+         "involved in the same processing that part of the compensation corresponding to their part of responsibility for "
+         "the damage, in accordance with the conditions set out in paragraph 2.", [("permission", "controller or processor")]),
+        # a condition coordinated with the rule's own phrase is no rule of its own
+        ("Processing of personal data relating to criminal convictions shall be carried out only under the control of "
+         "official authority or when the processing is authorised by Union or Member State law.", [("obligation", None)]),
+        ("A transfer pursuant to point (g) shall not involve the entirety of the personal data contained in the register.",
+         [("prohibition", None)]),
+    ],
+)
+def test_rules_the_dapreco_comparison_found(text, expected):
+    assert [(s.modality, s.bearer) for s in rules(text)] == expected
+
+
+def test_a_restricted_take_place_lead_in_conditions_its_items():
+    lead_in = ("In the absence of an adequacy decision, a transfer of personal data to a third country shall take place only "
+               "on one of the following conditions:")
+    [rule] = rules("the transfer is necessary for important reasons of public interest;", lead_in=lead_in)
+    assert (rule.modality, rule.action) == ("obligation", "transfer")
+    assert [c.text for c in rule.conditions][-1] == "the transfer is necessary for important reasons of public interest"
