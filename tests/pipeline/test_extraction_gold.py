@@ -7,7 +7,9 @@ does not use, so an extractor tuned on gold.jsonl can be measured on unseen text
 "Held-out set", holds its counts table).
 test.jsonl is the final test set, annotated last from provisions that neither earlier file uses
 and never to be used for tuning (GUIDELINES.md, "Final test set", holds its counts table); it adds
-a UK Act (Akoma Ntoso) and 27 CFR (USLM) as sources.
+a UK Act (Akoma Ntoso) and 27 CFR (USLM) as sources. test4.jsonl, the fourth set, came after all
+three, from provisions none of them uses, and is never tuned on either ("Fourth test set"); it adds
+an EU proposal (Akoma Ntoso) and a US public law (USLM).
 The checks are the ones a scorer relies on: each file parses, ids are unique across all files,
 modalities are the extractor's, every condition, exception and definition is a verbatim span of
 its unit, and the per-source counts are the documented ones. The held-out set must also be
@@ -34,6 +36,7 @@ GOLD_DIR = Path(__file__).resolve().parent.parent / "data" / "extraction-gold"
 GOLD = GOLD_DIR / "gold.jsonl"
 HELDOUT = GOLD_DIR / "heldout.jsonl"
 TEST = GOLD_DIR / "test.jsonl"
+TEST4 = GOLD_DIR / "test4.jsonl"
 GUIDELINES = GOLD_DIR / "GUIDELINES.md"
 SOURCES = ("gdpr", "hipaa164", "gitlab")
 # The held-out set adds 45 CFR Part 160 and has no GitLab units.
@@ -181,6 +184,8 @@ def _folded_sources(shared: Path) -> dict[str, str]:
         "gitlab": normalise_text(gitlab),
         "uk-act": xml_text("akn/uk_ukpga-2014-27-enacted.akn.xml"),
         "cfr27": xml_text("uslm/CFR-2018-title27-vol3-uslm.xml"),
+        "eu-com": xml_text("akn/eu_COM-2013-0619_EN.akn.xml"),
+        "us-pl": xml_text("uslm/114publ4-uslm.xml"),
     }
 
 
@@ -307,3 +312,42 @@ def test_final_test_texts_are_verbatim_in_the_sources(shared_data: Path) -> None
     # The XML renderings must be able to fail: a unit from one Act is not in the other source.
     uk = next(u for u in load_units(TEST) if u["source"] == "uk-act")
     assert missing_from_sources([dict(uk, source="cfr27")], sources) == [uk["id"]]
+
+
+# ---------------------------------------------------------------- fourth test set
+
+TEST4_SECTION = "## Fourth test set"
+# The fourth set adds an EU proposal (Akoma Ntoso) and a US public law (USLM).
+TEST4_SOURCES = ("gdpr", "hipaa164", "hipaa160", "eu-com", "us-pl")
+# GDPR articles where DAPRECO's disagreements with the extractor were read before this set was
+# made: kept out of it, so no fix made from them can reach it.
+TEST4_RESERVED = {f"gdpr Article {n}" for n in (14, 15, 16, 39, 40, 43, 48, 49)}
+
+
+def test_fourth_set_units_are_well_formed() -> None:
+    test4 = load_units(TEST4)
+    assert [u["id"] for u in test4 if not u["id"].startswith("test4-")] == []
+    ids = Counter(u["id"] for u in load_units() + load_units(HELDOUT) + load_units(TEST) + test4)
+    assert [i for i, n in ids.items() if n > 1] == []
+    errors = {u["id"]: unit_errors(u, TEST4_SOURCES) for u in test4}
+    assert {i: e for i, e in errors.items() if e} == {}
+
+
+def test_fourth_set_is_disjoint_from_the_earlier_sets() -> None:
+    test4 = load_units(TEST4)
+    assert (gold_overlap(test4, load_units(), "gold.jsonl") + gold_overlap(test4, load_units(HELDOUT), "heldout.jsonl")
+            + gold_overlap(test4, load_units(TEST), "test.jsonl")) == []
+    assert sorted({provision_key(u) for u in test4} & TEST4_RESERVED) == []
+
+
+def test_fourth_set_counts_are_as_documented() -> None:
+    documented = documented_counts(TEST4_SECTION, TEST4_SOURCES)
+    assert set(documented) == {*TEST4_SOURCES, "total"}, "GUIDELINES.md fourth set counts table is missing rows"
+    assert actual_counts(load_units(TEST4), TEST4_SOURCES) == documented
+
+
+def test_fourth_set_texts_are_verbatim_in_the_sources(shared_data: Path) -> None:
+    sources = _folded_sources(shared_data)
+    assert missing_from_sources(load_units(TEST4), sources) == []
+    eu = next(u for u in load_units(TEST4) if u["source"] == "eu-com")
+    assert missing_from_sources([dict(eu, source="us-pl")], sources) == [eu["id"]]
