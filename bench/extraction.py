@@ -866,11 +866,12 @@ def read_gold(path: Path) -> list[dict[str, Any]]:
     return units
 
 
-_GROUP = re.compile(r"^(Article \d+|\d+\.\d+)")
+_GROUP = re.compile(r"^(Article \d+|section \d+|\d+\.\d+)")
 
 
 def gold_group(unit: dict[str, Any]) -> str:
-    """The article (GDPR), section (HIPAA) or heading (GitLab) of a gold unit."""
+    """The article (GDPR, EU), section (HIPAA, CFR, an Act's "section 1(6)(a)") or heading (GitLab) of a
+    gold unit: the group the Framer lends bearers within (``framer._top_provision``)."""
     provision = unit.get("provision") or ""
     match = _GROUP.match(provision)
     return f"{unit.get('source')}|{match.group(1) if match else provision}"
