@@ -356,9 +356,17 @@ def score_gold_units(units: list[dict], predictions: list[list[dict]]) -> dict[s
 # --------------------------------------------------------------------------------------------
 
 
-def rule_modality(statement: Any) -> str | None:
-    """The modality a statement counts as: rules only, and no negated requirement (no duty, no ban)."""
+def rule_modality(statement: Any, correlatives: bool = False) -> str | None:
+    """The modality a statement counts as: rules only, and no negated requirement (no duty, no ban).
+
+    A correlative duty (derived from a claim right, ``Statement.correlative``) is not something the
+    text states, so it does not count unless ``correlatives`` is set; then the claim right it comes
+    from counts as that duty instead of as a permission (DAPRECO's way of writing rights)."""
     if getattr(statement, "kind", None) != "rule" or getattr(statement, "negated_requirement", False):
+        return None
+    if getattr(statement, "correlative", False) != correlatives and (
+        getattr(statement, "correlative", False) or getattr(statement, "counterparty", None) is not None
+    ):
         return None
     modality = getattr(statement, "modality", None)
     return modality if modality in MODALITIES else None
@@ -836,10 +844,14 @@ def run_dapreco(args: argparse.Namespace, predict: Predictor, errors: list[str])
             results[parser] = {"error": traceback.format_exc(limit=1).strip().splitlines()[-1]}
             continue
         predicted: dict[str, set[str]] = {eid: set() for eid in joined}
+        as_duties: dict[str, set[str]] = {eid: set() for eid in joined}
         for eid, found in zip(owners, statements):
             predicted[eid] |= {rule_modality(s) for s in found if rule_modality(s)}
+            as_duties[eid] |= {rule_modality(s, correlatives=True) for s in found if rule_modality(s, correlatives=True)}
         items = [(dapreco["provisions"][eid], predicted[eid]) for eid in joined]
         results[parser] = {"timing": timing, "provision_level": multilabel_scores(items),
+                           # claim rights read as their correlative duties, as DAPRECO writes them
+                           "provision_level_rights_as_duties": multilabel_scores([(dapreco["provisions"][eid], as_duties[eid]) for eid in joined]),
                            "negated_requirements": negated_requirements(statements)}
         if adjudicated:
             results[parser]["provision_level_adjudicated"] = multilabel_scores([(corrected[eid], predicted[eid]) for eid in joined])

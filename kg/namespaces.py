@@ -105,6 +105,7 @@ class POL(DefinedNamespace):
     issuedBy: URIRef
     jurisdiction: URIRef
     loser: URIRef
+    correlativeOf: URIRef
     notwithstanding: URIRef
     object: URIRef
     overrides: URIRef

@@ -389,13 +389,14 @@ def sentence_statements(sent, base: int, frame: Frame | None, *, as_lead_in: boo
     be taken ...") is read clause by clause; each statement keeps the whole sentence as source."""
     parts = [] if as_lead_in else _semicolon_clauses(sent)
     if len(parts) < 2:
-        return _span_statements(sent, sent, base, frame, as_lead_in)
-    found: list[Statement] = []
-    for part in parts:
-        # "Identify and respond to incidents; mitigate harmful effects; and document incidents":
-        # each clause of a list item goes on its lead-in
-        found += _span_statements(part, sent, base, frame, False)
-    return found
+        found = _span_statements(sent, sent, base, frame, as_lead_in)
+    else:
+        found = []
+        for part in parts:
+            # "Identify and respond to incidents; mitigate harmful effects; and document incidents":
+            # each clause of a list item goes on its lead-in
+            found += _span_statements(part, sent, base, frame, False)
+    return found if as_lead_in else found + correlative_duties(found)
 
 
 def _semicolon_clauses(sent) -> list:
@@ -451,6 +452,8 @@ def _span_statements(sent, whole, base: int, frame: Frame | None, as_lead_in: bo
             statement.bearer = _label(subject) if subject is not None and _agentive(subject) else None
         else:
             _fill_roles(statement, verb, head)
+            if modality == "permission" and _is_right(head):
+                statement.counterparty = _counterparty(verb)
         verbs[id(statement)] = verb
         statements.append(statement)
     if frame is not None and frame.statement is not None and (frame.item_role is not None or not any(s.modality for s in statements)):
@@ -501,7 +504,10 @@ def _from_frame(frame: Frame, sent, span: Span, base_rule: Statement | None = No
         bearer=base_rule.bearer,
         action=base_rule.action,
         object=base_rule.object,
+        counterparty=base_rule.counterparty,
     )
+    if frame.item_role is not None:
+        return statement  # "... where one of the following applies: (a) ...": the item is a condition, not part of the act
     if frame.wants_action and base_rule.object is None and base_rule.action in (None, "be"):
         # "Personal data shall be: (a) processed lawfully": the lead-in's subject is what is acted on
         statement.object, statement.bearer = frame.subject, None
@@ -520,7 +526,9 @@ def _from_frame(frame: Frame, sent, span: Span, base_rule: Statement | None = No
         pass  # "(1) April 14, 2003;": a date completes the lead-in's rule, it names no act or thing
     elif frame.wants_object or (base_rule.object is None and root.pos_ in ("NOUN", "PROPN") and base_rule.action in (None, "be", "engage in")):
         if root.pos_ in ("NOUN", "PROPN"):
-            if frame.wants_action or frame.wants_object or statement.action in (None, "be", "engage in", "processing"):
+            if frame.wants_action or statement.action in (None, "be", "engage in", "processing") or (
+                frame.wants_object and statement.action not in CLAIM_VERBS
+            ):
                 _nominal_roles(statement, root)
             else:
                 statement.object = _label(root)
@@ -656,7 +664,7 @@ def _modality(head, as_lead_in: bool = False, inherited=(), imperative: bool = T
         deontic_word = "entitled" if noun.lemma_ in ("right", "power", "competence", "authority") else "required"
         if any(c.dep_ == "det" and c.lower_ == "no" for c in noun.children):
             negated = True  # "shall have no obligation to remove": a duty lifted; "no right to": a ban
-        complement = next((c for c in noun.children if c.dep_ in ("acl", "relcl") and c.pos_ == "VERB"), None)
+        complement = next((c for c in noun.children if c.dep_ in ("acl", "relcl") and c.pos_ in ("VERB", "AUX")), None)
         if complement is None:
             complement = next(
                 (g for c in noun.children if c.dep_ == "prep" for g in c.children if g.dep_ == "pcomp"), None
@@ -823,6 +831,67 @@ def _modal_chain(verb, modal) -> list:
         chain.append(step)
         step = step.head
     return chain
+
+
+def _is_right(head) -> bool:
+    """'shall have the right to', 'has a right to', 'is entitled to': a right, which may be a claim on someone."""
+    if head.lower_ == "entitled":
+        return True
+    return head.lemma_ == "have" and any(c.dep_ == "dobj" and c.lemma_ == "right" for c in head.children)
+
+
+CLAIM_VERBS = {"obtain", "receive", "get"}  # "the right to obtain from the controller X": X is owed
+
+
+def _counterparty(verb) -> str | None:
+    """Whom a right to ``verb`` is held against, when it is a right to what another party does: the
+    "from" of obtain/receive, the agent of a passive ("to be informed by"), or "" when the text names
+    no one ("the right to be informed", "to have the data completed"). None for a liberty or power
+    ("the right to withdraw consent", "to object", "to lodge a complaint")."""
+    passive = any(c.dep_ == "auxpass" for c in verb.children)
+    if verb.lemma_ in CLAIM_VERBS:
+        source = next((g for c in verb.children if c.dep_ == "prep" and c.lower_ == "from" for g in c.children if g.dep_ == "pobj"), None)
+        if source is not None and not _names_party(source):
+            # "obtain from the controller confirmation": the parser makes the party a compound of the thing
+            source = next((c for c in source.children if c.dep_ == "compound" and c.i < source.i and _names_party(c)), None)
+        return _label(source) if source is not None and _names_party(source) else ""
+    if passive or _caused_act(verb) is not None:
+        agent = _agent(verb)
+        return _label(agent) if agent is not None and _names_party(agent) else ""
+    return None
+
+
+def correlative_duties(statements: list[Statement]) -> list[Statement]:
+    """The duty each claim right implies (Hohfeld's correlative): "the data subject shall have the
+    right to obtain from the controller the erasure of personal data" -> the controller shall erase
+    personal data. Marked ``correlative``: the text states the right, not the duty. A duty the text
+    states itself ("... and the controller shall have the obligation to erase") is not repeated."""
+    stated = {(s.bearer, s.action) for s in statements if s.modality == "obligation" and not s.correlative}
+    stated_actions = {action for _, action in stated}
+    duties = []
+    for right in statements:
+        if right.modality != "permission" or right.counterparty is None:
+            continue
+        action, thing = right.action, right.object
+        if action in CLAIM_VERBS:
+            head, _, rest = (thing or "").partition(" of ")
+            if head in DEVERBAL:
+                action, thing = DEVERBAL[head], rest or None  # "erasure of personal data" -> erase personal data
+            else:
+                action = "provide"  # "to obtain confirmation", "to receive the personal data"
+        elif action in (None, "right", "engage in"):
+            continue
+        elif thing is None:
+            thing = right.bearer  # "to be informed": the holder is the one informed
+        if action in stated_actions:
+            continue
+        duties.append(Statement(
+            kind="rule", sentence=right.sentence, modality="obligation", bearer=right.counterparty or None,
+            action=action, object=thing, conditions=list(right.conditions), exceptions=list(right.exceptions),
+            references=list(right.references), thresholds=list(right.thresholds), lead_in=right.lead_in, correlative=True,
+            correlative_of=right,
+        ))
+    return duties
 
 
 def _negated(head) -> bool:
@@ -1011,10 +1080,14 @@ def infer_bearers(statements: list[Statement], groups: list[str]) -> int:
             continue
         kind = _deontic_kind(statement)
         document = group.split("|", 1)[0]
-        counts = (
-            per_group.get((group, kind)) or per_group.get((group, _OTHER_KIND[kind]))
-            or per_document.get((document, kind)) or per_document.get((document, _OTHER_KIND[kind]))
-        )
+        if statement.correlative:
+            # the duty a right implies is owed by a duty-bearer of the article, never by the right's holder
+            counts = per_group.get((group, kind)) or per_document.get((document, kind))
+        else:
+            counts = (
+                per_group.get((group, kind)) or per_group.get((group, _OTHER_KIND[kind]))
+                or per_document.get((document, kind)) or per_document.get((document, _OTHER_KIND[kind]))
+            )
         if statement.bearer_pronoun and group in last:
             # "They shall determine ...": the party just named
             statement.bearer = last[group]
@@ -1082,7 +1155,20 @@ def _fill_roles(statement: Statement, verb, head) -> None:
             goal = next((c for c in verb.children if c.dep_ in ("xcomp", "advcl") and c.pos_ == "VERB" and any(a.lower_ == "to" for a in c.children)), None)
         if goal is not None:
             verb = goal
+    caused = _caused_act(verb)
+    if caused is not None:
+        # "the right to have incomplete personal data completed": the act is completing the data
+        thing, act = caused
+        statement.action = _verb_lemma(act)
+        statement.object = _label(thing)
+        if subject is not None and _names_party(subject):
+            statement.bearer = _label(subject)
+        return
     statement.action = _verb_phrase(verb)
+    if subject is not None and passive and verb != head and (_is_right(head) or _is_right(clause)) and _names_party(subject):
+        # "the data subject shall have the right to be informed": the holder is the right's bearer
+        statement.bearer = _label(subject)
+        return
     if subject is not None and passive and (subject.dep_ == "nsubjpass" or subject.head != verb):
         # "Personal data shall be erased by the controller", "People are to be treated with dignity"
         statement.object = _label(subject)
@@ -1104,6 +1190,22 @@ def _fill_roles(statement: Statement, verb, head) -> None:
 _ACT_VERBS = {"prohibit", "forbid", "require", "permit", "allow", "authorise", "authorize", "expect", "oblige", "entitle"}
 
 
+SOURCE_OR_MANNER_PREPOSITIONS = {"from", "without", "within", "at"}
+
+
+def _caused_act(verb):
+    """(thing, participle) of a causative "have X V-ed" ("to have the personal data transmitted"), else None."""
+    if verb.lemma_ != "have" or not any(c.dep_ == "aux" and c.lower_ == "to" for c in verb.children):
+        return None
+    thing = next((c for c in verb.children if c.dep_ == "dobj" and c.pos_ in ("NOUN", "PROPN")), None)
+    if thing is None:
+        return None
+    act = next((c for c in thing.children if c.dep_ in ("acl", "amod") and c.tag_ == "VBN" and c.i > thing.i), None)
+    if act is None:
+        act = next((c for c in verb.children if c.dep_ in ("ccomp", "xcomp", "oprd") and c.tag_ == "VBN"), None)
+    return (thing, act) if act is not None else None
+
+
 def _object_after(verb) -> str | None:
     """Fallback when the parse gives no direct object ('disclose protected health information' with
     'protected' read as a verb): the noun phrase right after the last coordinated verb."""
@@ -1113,7 +1215,17 @@ def _object_after(verb) -> str | None:
             last = child
     doc = verb.doc
     words = []
+    skipping = False
     for token in doc[last.i + 1 : verb.sent.end]:
+        if not words and token.pos_ == "ADP" and token.lower_ in SOURCE_OR_MANNER_PREPOSITIONS:
+            # "obtain from the controller without undue delay the rectification of ...": the object
+            # comes after the source and the manner
+            skipping = True
+            continue
+        if skipping:
+            if token.pos_ in ("NOUN", "PROPN") and (token.i + 1 >= len(doc) or doc[token.i + 1].pos_ not in ("NOUN", "PROPN")):
+                skipping = False
+            continue
         if token.dep_ in ("det", "poss", "predet") and not words:
             continue
         if token.pos_ in ("ADJ", "NOUN", "PROPN") or (token.tag_ == "VBN" and token.i + 1 < len(doc) and doc[token.i + 1].pos_ in ("NOUN", "PROPN")):
@@ -1182,13 +1294,15 @@ def _direct_object(verb):
                 return found
     # "object to processing", "act on the request", "cooperate with the supervisory authority"
     for child in verb.children:
-        if child.dep_ == "prep" and child.lower_ in OBJECT_PREPOSITIONS:
+        if child.dep_ == "prep" and child.lower_ in OBJECT_PREPOSITIONS and not (child.lower_ == "from" and verb.lemma_ in RECEIVING_VERBS):
             found = next((g for g in child.children if g.dep_ == "pobj" and g.pos_ in ("NOUN", "PROPN")), None)
             if found is not None and found.lemma_.lower() not in CIRCUMSTANCE_NOUNS:
                 return found
     return None
 
 
+# "obtain from the controller the erasure": with these verbs "from" names the source, not the object
+RECEIVING_VERBS = {"obtain", "receive", "get", "request", "claim", "recover", "seek", "demand", "collect"}
 # Prepositions that introduce what a verb acts on when it has no direct object ...
 OBJECT_PREPOSITIONS = {"to", "on", "with", "against", "from", "for", "into", "upon"}
 # ... unless the noun names a circumstance rather than a thing acted on.

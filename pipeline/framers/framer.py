@@ -476,6 +476,7 @@ def frame_document(
     modality_of: dict[URIRef, str] = {}
     rule_refs: list[tuple[URIRef, str, str]] = []  # (rule, kind, provision id)
     per_provision: dict[str, int] = defaultdict(int)
+    rule_iri: dict[int, URIRef] = {}  # id(statement) -> its rule, for a correlative duty's right
     for ordinal, (statement, provision) in enumerate(rules):
         per_provision[provision] += 1
         rule_id = f"{provision or 'text'}-{per_provision[provision]}"
@@ -497,6 +498,9 @@ def frame_document(
         ]
         if provision in provision_iri:
             out.append((iri, POL.derivedFromProvision, provision_iri[provision]))
+        rule_iri[id(statement)] = iri
+        if statement.correlative_of is not None and id(statement.correlative_of) in rule_iri:
+            out.append((iri, POL.correlativeOf, rule_iri[id(statement.correlative_of)]))
         if statement.object:
             out.append((iri, POL.object, concept_iri(concepts.add(statement.object, POL.Asset))))
         if statement.purpose:

@@ -56,3 +56,8 @@ class Statement:
     bearer_inferred: bool = False  # the bearer comes from the surrounding rules, not this sentence
     bearer_pronoun: bool = False  # the subject was "they"/"he"/"it": the party named just before
     genus: str | None = None  # definitions: the broader concept ("processor" means "a ... person")
+    # A claim right ("the right to obtain from the controller the erasure of ..."): whom it is held
+    # against ("controller"; "" when the text names no one). Such a right gives a correlative duty.
+    counterparty: str | None = None
+    correlative: bool = False  # a duty derived from a claim right, not stated by the text itself
+    correlative_of: "Statement | None" = field(default=None, repr=False, compare=False)  # that right

@@ -11,7 +11,8 @@ from pipeline.framers.extraction import extract_texts, find_references, find_thr
 
 
 def rules(text: str, lead_in: str | None = None, parser: str = "spacy"):
-    return [s for s in extract_texts([text], parser=parser, lead_ins=[lead_in])[0] if s.kind == "rule" and s.modality]
+    """The rules the text states (a claim right's correlative duty is derived, see all_rules)."""
+    return [s for s in extract_texts([text], parser=parser, lead_ins=[lead_in])[0] if s.kind == "rule" and s.modality and not s.correlative]
 
 
 def modalities(text: str, **kwargs) -> list[str]:
@@ -329,3 +330,41 @@ def test_a_restricted_take_place_lead_in_conditions_its_items():
     [rule] = rules("the transfer is necessary for important reasons of public interest;", lead_in=lead_in)
     assert (rule.modality, rule.action) == ("obligation", "transfer")
     assert [c.text for c in rule.conditions][-1] == "the transfer is necessary for important reasons of public interest"
+
+
+def all_rules(text: str, lead_in: str | None = None):
+    return [s for s in extract_texts([text], lead_ins=[lead_in])[0] if s.kind == "rule" and s.modality]
+
+
+@pytest.mark.parametrize(
+    "text, lead_in, duty",
+    [
+        ("The data subject shall have the right to obtain from the controller without undue delay the rectification of "
+         "inaccurate personal data concerning him or her.", None, ("controller", "rectify", None)),
+        ("Tenant shall be entitled to receive a copy of the lease from Landlord.", None, ("landlord", "provide", "copy of lease")),
+        ("The data subject shall have the right to have incomplete personal data completed.", None,
+         (None, "complete", "incomplete personal data")),
+        ("the purposes of the processing;", "The data subject shall have the right to obtain from the controller access to "
+         "the personal data and the following information:", ("controller", "provide", "purpose")),
+    ],
+)
+def test_a_claim_right_implies_the_counterpartys_duty(text, lead_in, duty):
+    found = all_rules(text, lead_in)
+    [right] = [s for s in found if not s.correlative]
+    [derived] = [s for s in found if s.correlative]
+    assert right.modality == "permission" and derived.modality == "obligation" and derived.correlative_of is right
+    assert (derived.bearer, derived.action, derived.object) == duty
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The data subject shall have the right to withdraw his or her consent at any time.",  # a liberty
+        "The data subject shall have the right to lodge a complaint with a supervisory authority.",  # a power
+        # the duty the text states itself is not repeated
+        "The data subject shall have the right to obtain from the controller the erasure of personal data and the "
+        "controller shall have the obligation to erase personal data without undue delay.",
+    ],
+)
+def test_no_correlative_duty_where_the_right_binds_no_one_or_the_text_states_it(text):
+    assert [s for s in all_rules(text) if s.correlative] == []

@@ -331,3 +331,25 @@ def test_nested_lead_ins_pass_their_rule_and_conditions_down():
         "If implementing the implementation specification is not reasonable and appropriate",
     ]
     assert rules["164.306(d)(1)"].action == "assess"
+
+
+def test_a_claim_right_gives_its_correlative_duty(tmp_path, capsys):
+    regulation = tmp_path / "rights.md"
+    regulation.write_text(
+        "# Rights\n\n## Article 17 Right to erasure\n\n"
+        "1. The data subject shall have the right to obtain from the controller the erasure of personal data concerning "
+        "him or her without undue delay.\n\n"
+        "2. The data subject shall have the right to withdraw his or her consent at any time.\n",
+        encoding="utf-8",
+    )
+    store_arg = ["--store", f"oxigraph:{tmp_path / 'store'}"]
+    assert run(["load", str(regulation), *store_arg], capsys)[0] == EXIT_OK
+    rules = [(r["provision"], r["modality"], r["bearer"], r["action"]) for r in rules_of(store_arg, capsys)]
+    assert ("Article 17(1)", "obligation", "controller", "erase") in rules  # the right to erasure binds the controller
+    assert ("Article 17(1)", "permission", "data subject", "obtain") in rules
+    # a liberty (withdrawing consent) binds no one else
+    assert [r for r in rules if r[0] == "Article 17(2)"] == [("Article 17(2)", "permission", "data subject", "withdraw")]
+    query = ("SELECT ?action WHERE { ?duty pol:correlativeOf ?right . ?right a pol:Permission . "
+             "?duty pol:action/skos:prefLabel ?action }")
+    code, out, _ = run(["query", query, "--format", "csv", *store_arg], capsys)
+    assert code == EXIT_OK and out.splitlines()[1:] == ["erase"]
