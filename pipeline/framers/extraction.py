@@ -1083,7 +1083,14 @@ def infer_bearers(statements: list[Statement], groups: list[str]) -> int:
         if statement.correlative:
             # the duty a right implies is owed by a duty-bearer of the article, never by the right's holder
             counts = per_group.get((group, kind)) or per_document.get((document, kind))
+        elif kind == "duty":
+            # an article's right-holders seldom bear its passive duties: the document's duty-bearers first
+            counts = (
+                per_group.get((group, kind)) or per_document.get((document, kind))
+                or per_group.get((group, _OTHER_KIND[kind])) or per_document.get((document, _OTHER_KIND[kind]))
+            )
         else:
+            # but an article's duty-bearer often holds its passive permissions ("the information may be provided orally")
             counts = (
                 per_group.get((group, kind)) or per_group.get((group, _OTHER_KIND[kind]))
                 or per_document.get((document, kind)) or per_document.get((document, _OTHER_KIND[kind]))

@@ -368,3 +368,17 @@ def test_a_claim_right_implies_the_counterpartys_duty(text, lead_in, duty):
 )
 def test_no_correlative_duty_where_the_right_binds_no_one_or_the_text_states_it(text):
     assert [s for s in all_rules(text) if s.correlative] == []
+
+
+def test_inferred_duties_go_to_duty_bearers_not_to_the_articles_right_holders():
+    from pipeline.framers.extraction import infer_bearers
+    from pipeline.framers.statements import Span, Statement
+
+    span = Span(0, 1, "x")
+    right = Statement(kind="rule", sentence=span, modality="permission", bearer="data subject", action="exercise")
+    elsewhere = Statement(kind="rule", sentence=span, modality="obligation", bearer="controller", action="notify")
+    passive_duty = Statement(kind="rule", sentence=span, modality="obligation", action="make available")
+    passive_permission = Statement(kind="rule", sentence=span, modality="permission", action="designate")
+    infer_bearers([elsewhere, right, passive_duty, passive_permission], ["gdpr|Article 33", *["gdpr|Article 26"] * 3])
+    assert passive_duty.bearer == "controller" and passive_duty.bearer_inferred
+    assert passive_permission.bearer == "data subject"  # the article's own permission-holder
