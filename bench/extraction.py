@@ -111,7 +111,7 @@ from pipeline.framers.extraction import infer_bearers  # noqa: E402
 MODALITIES = ("obligation", "prohibition", "permission")  # = pipeline.framers.statements.MODALITIES
 PARSERS = ("spacy", "patterns")
 NON_REGULATORY_SOURCES = ("gitlab",)  # a corporate code of conduct; every other source is law
-DATASETS = ("lexdemod", "dapreco", "gold", "heldout", "test", "test4")
+DATASETS = ("lexdemod", "dapreco", "gold", "heldout", "dev", "test", "test4")
 DEFAULT_PREDICTOR = "pipeline.framers.extraction:extract_texts"
 DEFAULT_GOLD = ROOT / "tests" / "data" / "extraction-gold" / "gold.jsonl"
 # The order the sets were made in (GUIDELINES.md): gold.jsonl tuned the extractor; heldout.jsonl
@@ -119,6 +119,7 @@ DEFAULT_GOLD = ROOT / "tests" / "data" / "extraction-gold" / "gold.jsonl"
 DEFAULT_HELDOUT = ROOT / "tests" / "data" / "extraction-gold" / "heldout.jsonl"
 DEFAULT_TEST = ROOT / "tests" / "data" / "extraction-gold" / "test.jsonl"
 DEFAULT_TEST4 = ROOT / "tests" / "data" / "extraction-gold" / "test4.jsonl"
+DEFAULT_DEV = ROOT / "tests" / "data" / "extraction-gold" / "dev.jsonl"
 DEFAULT_ADJUDICATION = ROOT / "tests" / "data" / "extraction-gold" / "dapreco-adjudication.jsonl"
 DEFAULT_DATA = Path(os.environ.get("STUDIO_SHARED_DATA", ROOT.parent / "shared" / "data"))
 SPAN_MATCH_F1 = 0.5
@@ -899,6 +900,11 @@ def run_test(args: argparse.Namespace, predict: Predictor, errors: list[str]) ->
     return run_gold(argparse.Namespace(**{**vars(args), "gold": args.test}), predict, errors)
 
 
+def run_dev(args: argparse.Namespace, predict: Predictor, errors: list[str]) -> dict[str, Any]:
+    """The gold metrics on the development set, made after the test sets to tune on."""
+    return run_gold(argparse.Namespace(**{**vars(args), "gold": args.dev}), predict, errors)
+
+
 def run_test4(args: argparse.Namespace, predict: Predictor, errors: list[str]) -> dict[str, Any]:
     """The gold metrics on the fourth set, annotated after the other three and never tuned on."""
     return run_gold(argparse.Namespace(**{**vars(args), "gold": args.test4}), predict, errors)
@@ -964,7 +970,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--gold", type=Path, default=DEFAULT_GOLD, help="our gold set (JSON lines)")
     parser.add_argument("--heldout", type=Path, default=DEFAULT_HELDOUT, help="our second gold set (JSON lines)")
     parser.add_argument("--test", type=Path, default=DEFAULT_TEST, help="our final test set, never tuned on (JSON lines)")
-    parser.add_argument("--test4", type=Path, default=DEFAULT_TEST4, help="our fourth set, annotated last, never tuned on (JSON lines)")
+    parser.add_argument("--test4", type=Path, default=DEFAULT_TEST4, help="our fourth set, never tuned on (JSON lines)")
+    parser.add_argument("--dev", type=Path, default=DEFAULT_DEV, help="our development set, annotated last, for tuning (JSON lines)")
     parser.add_argument("--adjudication", type=Path, default=DEFAULT_ADJUDICATION,
                         help="DAPRECO provisions re-decided under our guidelines (JSON lines: eid, modalities, reason)")
     parser.add_argument("--predictor", default=DEFAULT_PREDICTOR, help="MODULE:FUNCTION with extract_texts' signature")
@@ -994,7 +1001,7 @@ def main(argv: list[str] | None = None) -> int:
                      "data": str(args.data), "gold": str(args.gold), "span_match_f1": SPAN_MATCH_F1},
     }
     runners = {"lexdemod": run_lexdemod, "dapreco": run_dapreco, "gold": run_gold, "heldout": run_heldout, "test": run_test,
-               "test4": run_test4}
+               "test4": run_test4, "dev": run_dev}
     start = time.perf_counter()
     for name in DATASETS:
         if name in args.only:

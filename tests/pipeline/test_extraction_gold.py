@@ -37,6 +37,7 @@ GOLD = GOLD_DIR / "gold.jsonl"
 HELDOUT = GOLD_DIR / "heldout.jsonl"
 TEST = GOLD_DIR / "test.jsonl"
 TEST4 = GOLD_DIR / "test4.jsonl"
+DEV = GOLD_DIR / "dev.jsonl"
 GUIDELINES = GOLD_DIR / "GUIDELINES.md"
 SOURCES = ("gdpr", "hipaa164", "gitlab")
 # The held-out set adds 45 CFR Part 160 and has no GitLab units.
@@ -351,3 +352,36 @@ def test_fourth_set_texts_are_verbatim_in_the_sources(shared_data: Path) -> None
     assert missing_from_sources(load_units(TEST4), sources) == []
     eu = next(u for u in load_units(TEST4) if u["source"] == "eu-com")
     assert missing_from_sources([dict(eu, source="us-pl")], sources) == [eu["id"]]
+
+
+# ---------------------------------------------------------------- development set
+
+DEV_SECTION = "## Development set"
+# Annotated after the four others, for tuning and error analysis (unlike the test sets).
+DEV_SOURCES = ("cfr27", "eu-com", "us-pl", "gdpr", "hipaa160")
+
+
+def test_development_set_units_are_well_formed() -> None:
+    dev = load_units(DEV)
+    assert [u["id"] for u in dev if not u["id"].startswith("dev-")] == []
+    ids = Counter(u["id"] for u in load_units() + load_units(HELDOUT) + load_units(TEST) + load_units(TEST4) + dev)
+    assert [i for i, n in ids.items() if n > 1] == []
+    errors = {u["id"]: unit_errors(u, DEV_SOURCES) for u in dev}
+    assert {i: e for i, e in errors.items() if e} == {}
+
+
+def test_development_set_shares_nothing_with_the_other_sets() -> None:
+    # what is tuned on it must not reach the test sets: no shared text and no shared article or section
+    dev = load_units(DEV)
+    assert (gold_overlap(dev, load_units(), "gold.jsonl") + gold_overlap(dev, load_units(HELDOUT), "heldout.jsonl")
+            + gold_overlap(dev, load_units(TEST), "test.jsonl") + gold_overlap(dev, load_units(TEST4), "test4.jsonl")) == []
+
+
+def test_development_set_counts_are_as_documented() -> None:
+    documented = documented_counts(DEV_SECTION, DEV_SOURCES)
+    assert set(documented) == {*DEV_SOURCES, "total"}, "GUIDELINES.md development set counts table is missing rows"
+    assert actual_counts(load_units(DEV), DEV_SOURCES) == documented
+
+
+def test_development_set_texts_are_verbatim_in_the_sources(shared_data: Path) -> None:
+    assert missing_from_sources(load_units(DEV), _folded_sources(shared_data)) == []
