@@ -201,8 +201,14 @@ def labels_agree(gold: str | None, pred: str | None) -> tuple[bool, bool]:
     """(exact, lenient): equal normalised labels; equal head words. Exact implies lenient."""
     if not gold or not pred:
         return False, False
-    exact = normalise_label(gold) == normalise_label(pred)
+    exact = _list_form(gold) == _list_form(pred)
     return exact, exact or head_word(gold) == head_word(pred)
+
+
+def _list_form(label: str) -> str:
+    """The normalised label with a serial comma dropped: "importer, manufacturer, or dealer" is
+    "importer, manufacturer or dealer" (the annotations write both)."""
+    return re.sub(r",\s+(and|or|nor)\b", r" \1", normalise_label(label))
 
 
 def action_verbs(action: str | None) -> set[str]:

@@ -58,6 +58,8 @@ def test_head_words_and_label_agreement():
     assert bench.labels_agree("covered entity", "covered entities") == (False, True)
     assert bench.labels_agree("controller", "processor") == (False, False)
     assert bench.labels_agree("controller", None) == (False, False)
+    # a serial comma is a matter of style, not of content
+    assert bench.labels_agree("licensed importer, manufacturer, or dealer", "licensed importer, manufacturer or dealer") == (True, True)
 
 
 def test_action_agreement_exact_and_shared_head_verb():

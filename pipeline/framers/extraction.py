@@ -88,7 +88,7 @@ REQUIRED_QUALITIES = {
 LIGHT_NOUNS = {
     "set", "form", "category", "type", "kind", "nature", "request", "copy", "part", "list", "record",
     "number", "amount", "level", "means", "notice", "statement", "summary", "description", "portion",
-    "member",
+    "member", "head",
 }
 # What a party can "have" that makes a rule: rights and powers permit, duties oblige.
 HELD_NOUNS = {"right", "power", "competence", "authority", "obligation", "duty", "responsibility"}
@@ -124,6 +124,7 @@ OF_NOUNS = {"exercise", "provision", "implementation", "essence", "movement", "w
 EVALUATIVE = {
     "appropriate", "reasonable", "suitable", "adequate", "necessary", "relevant", "certain", "such",
     "sufficient", "proper", "applicable", "any", "all", "each", "every", "own",
+    "other",  # "the other supervisory authorities" are supervisory authorities
 }
 # Plurals the lemmatiser gets wrong for law ("data" -> "datum").
 KEEP_PLURAL = {"data", "media", "criteria", "means", "premises", "series", "species", "news", "goods", "damages", "costs", "details"}
@@ -137,7 +138,7 @@ AGENT_HINTS = re.compile(
     r"chair|chairman|chairperson|landlord|staff|workforce|union|council|parliament|government|"
     r"ministry|department|office|court|tribunal|firm|business|institution|association|"
     r"church|bank|insurer|issuer|partner|household|family|child|patient|citizen|resident|"
-    r"everyone|anyone|nobody|gitlab|team member|counsel|judge|police|guardian|parent)s?\b",
+    r"everyone|anyone|nobody|gitlab|team member|counsel|judge|police|guardian|parent|head)s?\b",
     re.IGNORECASE,
 )
 
@@ -1114,6 +1115,8 @@ def infer_bearers(statements: list[Statement], groups: list[str]) -> int:
 def _fill_roles(statement: Statement, verb, head) -> None:
     """Bearer, action and object of a rule whose main verb is ``verb`` and modal sits on ``head``."""
     subject = _subject(verb) or _subject(head) or _stranded_subject(head)
+    if (subject is None or not _names_party(subject)) and not any(c.dep_ == "auxpass" for c in verb.children):
+        subject = _participial_party(head) or subject
     clause = head
     # "X has the right to obtain": climb from the deontic word to the clause that has the subject
     while subject is None and clause.dep_ in ("xcomp", "pcomp", "acl", "relcl", "prep", "ccomp", "dobj", "attr", "conj") and clause.head != clause:
@@ -1179,7 +1182,8 @@ def _fill_roles(statement: Statement, verb, head) -> None:
     if subject is not None and passive and (subject.dep_ == "nsubjpass" or subject.head != verb):
         # "Personal data shall be erased by the controller", "People are to be treated with dignity"
         statement.object = _label(subject)
-        agent = _agent(verb)
+        # "must be accompanied by two completed forms": with these verbs "by" names a thing, not who acts
+        agent = _agent(verb) if verb.lemma_ not in INSTRUMENT_VERBS else None
         statement.bearer = _label(agent) if agent is not None and _names_party(agent) else None
         return
     if subject is not None and _names_party(subject):
@@ -1266,6 +1270,26 @@ def _agent(verb):
     return None
 
 
+def _participial_party(head):
+    """The party a participle phrase names as the subject, where the parser took the participle's object
+    (or the participle) for it: "The person affixing to a Form 1 a stamp shall cancel it", "within
+    30 days the party receiving that request must respond"."""
+    modal = next((c for c in head.children if c.dep_ == "aux" and c.tag_ == "MD"), None)
+    if modal is None:
+        return None
+    for token in head.doc[head.sent.start : modal.i]:
+        if token.tag_ != "VBG" or token.dep_ not in ("acl", "ROOT", "advcl", "amod", "csubj", "nsubj", "dep"):
+            continue
+        party = token.head if token.dep_ == "acl" else next((c for c in token.children if c.dep_ == "nsubj" and c.i < token.i), None)
+        if party is None or party.pos_ not in ("NOUN", "PROPN") or party.i >= token.i or not _names_party(party):
+            continue
+        between = head.doc[token.i + 1 : modal.i]
+        if any(t.pos_ in ("VERB", "AUX") or t.text in (",", ";") for t in between):
+            continue  # another clause before the modal: the participle is not the subject's
+        return party
+    return None
+
+
 def _stranded_subject(head):
     """The subject of a modal clause that the parser attached to the opening clause instead ("In the
     event of a use in violation of subpart E, the covered entity or business associate, as
@@ -1308,6 +1332,8 @@ def _direct_object(verb):
     return None
 
 
+# "be accompanied by the forms", "be supported by evidence": "by" names a thing, not an agent
+INSTRUMENT_VERBS = {"accompany", "support", "include", "cover", "follow", "precede", "supplement", "replace", "substantiate"}
 # "obtain from the controller the erasure": with these verbs "from" names the source, not the object
 RECEIVING_VERBS = {"obtain", "receive", "get", "request", "claim", "recover", "seek", "demand", "collect"}
 # Prepositions that introduce what a verb acts on when it has no direct object ...
@@ -1476,8 +1502,15 @@ def _label(token) -> str:
     if conjuncts:
         joiners = [c.lower_ for t in [token, *conjuncts] for c in t.children if c.dep_ == "cc"]
         cc = "or" if "or" in joiners or "nor" in joiners else "and"
-        parts += [_noun_words(c) for c in conjuncts]
-        label = ", ".join(parts[:-1]) + f" {cc} " + parts[-1]
+        label = parts[0]
+        for before, after in zip([token, *conjuncts], conjuncts):
+            # joined as written: "court or other government entity or official", "importer, manufacturer, or dealer"
+            between = [t.lower_ for t in token.doc[before.i + 1 : after.left_edge.i] if t.dep_ in ("cc", "punct")]
+            word = next((w for w in between if w in ("and", "or", "nor")), None)
+            separator = (", " if "," in between else " ") + (f"{word} " if word else "") if word or "," in between else ", "
+            if after is conjuncts[-1] and word is None and "," in between:
+                separator = f" {cc} "  # "controller, processor and representative": the last one takes the list's word
+            label += separator + _noun_words(after)
     else:
         label = parts[0]
     return normalise_label(label)

@@ -382,3 +382,28 @@ def test_inferred_duties_go_to_duty_bearers_not_to_the_articles_right_holders():
     infer_bearers([elsewhere, right, passive_duty, passive_permission], ["gdpr|Article 33", *["gdpr|Article 26"] * 3])
     assert passive_duty.bearer == "controller" and passive_duty.bearer_inferred
     assert passive_permission.bearer == "data subject"  # the article's own permission-holder
+
+
+@pytest.mark.parametrize(
+    "text, bearer",
+    [
+        # the parser gives the participle's object (or the participle) the subject's place
+        ("The person affixing to a Form 1 (Firearms) a stamp shall cancel it by writing his initials thereon.", "person"),
+        ("When a request for production of documents has been received, within 30 days the party receiving that request "
+         "must either fully respond to the request or state that the request is being objected to.", "party"),
+        # "the head of the agency" is a party, named with its agency
+        ("The head of the agency posting such report shall do so only after such report has been made available.", "head of agency"),
+        # coordinated parties are joined as written
+        ("A licensed importer, manufacturer, or dealer may engage in the business of dealing in curio firearms.",
+         "licensed importer, manufacturer, or dealer"),
+        ("Where a supervisory authority does not comply, the other supervisory authorities may adopt a provisional measure.",
+         "supervisory authority"),
+    ],
+)
+def test_bearers_of_participle_subjects_titles_and_lists(text, bearer):
+    assert [s.bearer for s in rules(text)] == [bearer]
+
+
+def test_by_names_a_thing_after_accompany():
+    [rule] = rules("Such appeal must be accompanied by two properly completed FBI Forms FD-258.")
+    assert rule.bearer is None and rule.object == "appeal"
