@@ -375,7 +375,11 @@ def lead_in_frame(sent, base: int, text: str) -> Frame | None:
         return None
     rule = rules[0]
     lowered = text.lower()
-    wants_object = "following" in lowered and (rule.object is None or "following" in rule.object or rule.action in ("engage in", "prohibit", "permit", "require"))
+    wants_object = "following" in lowered and (
+        rule.object is None or "following" in rule.object or rule.action in ("engage in", "prohibit", "permit", "require")
+        # "... confirmation ... and the following information:": the items are further things obtained
+        or bool(re.search(r"\band the following(?:\s+\w+){0,2}\s*[:—–-]+\s*$", lowered))
+    )
     subject = _subject(sent.root)
     return Frame(
         rule, text, wants_action=rule.action in (None, "be") or rule.action in HELD_NOUNS or rule.action == "have", wants_object=wants_object,
@@ -533,8 +537,9 @@ def _from_frame(frame: Frame, sent, span: Span, base_rule: Statement | None = No
                 _nominal_roles(statement, root)
             else:
                 statement.object = _label(root)
-        elif root.pos_ == "VERB":
-            # "(a) offering payments to public officials": the item is the act
+        elif root.pos_ == "VERB" and base_rule.action not in CLAIM_VERBS:
+            # "(a) offering payments to public officials": the item is the act (but what a right
+            # lets one obtain is a thing, whatever verb its item has)
             statement.action = _verb_phrase(root)
             direct = _direct_object(root)
             statement.object = _label(direct) if direct is not None else _object_after(root)
@@ -1234,7 +1239,10 @@ def _object_after(verb) -> str | None:
             skipping = True
             continue
         if skipping:
-            if token.pos_ in ("NOUN", "PROPN") and (token.i + 1 >= len(doc) or doc[token.i + 1].pos_ not in ("NOUN", "PROPN")):
+            if token.pos_ in ("NOUN", "PROPN") and (
+                token.i + 1 >= len(doc) or doc[token.i + 1].pos_ not in ("NOUN", "PROPN")
+                or (token.dep_ == "compound" and _names_party(token))  # "from the controller restriction of processing"
+            ):
                 skipping = False
             continue
         if token.dep_ in ("det", "poss", "predet") and not words:
