@@ -474,12 +474,11 @@ def _span_statements(sent, whole, base: int, frame: Frame | None, as_lead_in: bo
             continue
         if clauses is None:
             clauses = _clauses(sent, base)  # one sentence, one reading of its clauses
+            references, thresholds, purpose = find_references(text), find_thresholds(text), _purpose(text)
         statement.conditions, statement.exceptions = list(clauses[0]), list(clauses[1])
         if statement.modality == "prohibition" and id(statement) in verbs:
             statement.exceptions += _without_exceptions(verbs[id(statement)], base)
-        statement.references = find_references(text)
-        statement.thresholds = find_thresholds(text)
-        statement.purpose = _purpose(text)
+        statement.references, statement.thresholds, statement.purpose = list(references), list(thresholds), purpose
         if frame is not None and frame.statement is not None:
             statement.lead_in = frame.text
             if not statement.bearer and frame.statement.bearer:
@@ -1867,8 +1866,13 @@ def _number(text: str, scale: str | None = None) -> Decimal | None:
     return value
 
 
+_MAY_HOLD_A_NUMBER = re.compile(r"\d|\b(?:" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")\b", re.IGNORECASE)
+
+
 def find_thresholds(text: str) -> list[Threshold]:
     """Money, durations and percentages with their comparators ("more than $100" -> gt 100 USD)."""
+    if not _MAY_HOLD_A_NUMBER.search(text):
+        return []  # most sentences name no amount: one cheap look instead of three patterns
     found: list[Threshold] = []
     taken: list[tuple[int, int]] = []
     for match in _MONEY.finditer(text):
