@@ -62,7 +62,11 @@ DAPRECO (``gdpr-dapreco/rioKB_GDPR.xml``, LegalRuleML) joined to ``gdpr-gdprtext
     (subparagraphs); an article without numbered items is one paragraph, ``para_1``.
     ``art_N__para_M__content__list_1__point_x`` is point x of that paragraph, with the paragraph
     text as lead-in. Per provision, the set of modalities DAPRECO gives is compared with the set
-    our rules give over all the provision's texts.
+    our rules give over all the provision's texts (``provision_level``). Two more views:
+    ``provision_level_rights_as_duties`` counts a claim right as its correlative duty, as DAPRECO
+    writes rights; ``provision_level_adjudicated`` puts the labels of ``--adjudication`` (our
+    blind re-decisions of disagreeing provisions, GUIDELINES.md "DAPRECO adjudication") in place of
+    DAPRECO's, and ``unadjudicated_disagreements`` lists provisions still to re-decide.
 
 Gold set (``tests/data/extraction-gold/gold.jsonl``, or ``--gold``)
     One unit per line: ``{"id", "source", "provision", "text", "lead_in", "rules": [{"modality",
@@ -78,6 +82,9 @@ Gold set (``tests/data/extraction-gold/gold.jsonl``, or ``--gold``)
     F1, a pair with F1 >= 0.5 matches; precision/recall/F1 over spans and the exact-span rate
     (same text after trimming spaces/punctuation, case kept) are reported. Definitions: unit-level
     detection (gold ``definition`` non-empty vs any predicted definition). Per source and overall.
+    The same scoring runs on ``heldout``, ``dev``, ``test`` and ``test4`` (GUIDELINES.md says how
+    each set was made and used: ``test`` and ``test4`` are never tuned on, ``dev`` is for tuning).
+    A correlative duty (derived from a claim right) is not scored: the sets record what the text states.
 
 Output: ``machine``, ``settings``, one section per dataset (``data``: structure and join findings;
 ``results``: per parser), and ``errors`` (a run that raised; exit status 1 when not empty).
