@@ -325,26 +325,36 @@ TEST4_SOURCES = ("gdpr", "hipaa164", "hipaa160", "eu-com", "us-pl")
 TEST4_RESERVED = {f"gdpr Article {n}" for n in (14, 15, 16, 39, 40, 43, 48, 49)}
 
 
-def test_fourth_set_units_are_well_formed() -> None:
-    test4 = load_units(TEST4)
-    assert [u["id"] for u in test4 if not u["id"].startswith("test4-")] == []
-    ids = Counter(u["id"] for u in load_units() + load_units(HELDOUT) + load_units(TEST) + test4)
-    assert [i for i, n in ids.items() if n > 1] == []
-    errors = {u["id"]: unit_errors(u, TEST4_SOURCES) for u in test4}
-    assert {i: e for i, e in errors.items() if e} == {}
+def later_set_problems(path: Path, prefix: str, sources: tuple[str, ...], earlier: tuple[Path, ...]) -> dict:
+    """What is wrong with a set made after ``earlier``: ids without its prefix, ids any two sets
+    share, malformed units, and unit texts or articles/sections an earlier set uses."""
+    units = load_units(path)
+    ids = Counter(u["id"] for p in (*earlier, path) for u in load_units(p))
+    return {
+        "prefix": [u["id"] for u in units if not u["id"].startswith(prefix)],
+        "repeated ids": [i for i, n in ids.items() if n > 1],
+        "malformed": {u["id"]: e for u in units if (e := unit_errors(u, sources))},
+        "overlap": [line for p in earlier for line in gold_overlap(units, load_units(p), p.name)],
+    }
 
 
-def test_fourth_set_is_disjoint_from_the_earlier_sets() -> None:
-    test4 = load_units(TEST4)
-    assert (gold_overlap(test4, load_units(), "gold.jsonl") + gold_overlap(test4, load_units(HELDOUT), "heldout.jsonl")
-            + gold_overlap(test4, load_units(TEST), "test.jsonl")) == []
-    assert sorted({provision_key(u) for u in test4} & TEST4_RESERVED) == []
+def counts_as_documented(path: Path, section: str, sources: tuple[str, ...]) -> tuple[dict, dict]:
+    documented = documented_counts(section, sources)
+    assert set(documented) == {*sources, "total"}, f"GUIDELINES.md table under {section!r} is missing rows"
+    return actual_counts(load_units(path), sources), documented
+
+
+NO_PROBLEMS = {"prefix": [], "repeated ids": [], "malformed": {}, "overlap": []}
+
+
+def test_fourth_set_is_well_formed_and_disjoint_from_the_earlier_sets() -> None:
+    assert later_set_problems(TEST4, "test4-", TEST4_SOURCES, (GOLD, HELDOUT, TEST)) == NO_PROBLEMS
+    assert sorted({provision_key(u) for u in load_units(TEST4)} & TEST4_RESERVED) == []
 
 
 def test_fourth_set_counts_are_as_documented() -> None:
-    documented = documented_counts(TEST4_SECTION, TEST4_SOURCES)
-    assert set(documented) == {*TEST4_SOURCES, "total"}, "GUIDELINES.md fourth set counts table is missing rows"
-    assert actual_counts(load_units(TEST4), TEST4_SOURCES) == documented
+    actual, documented = counts_as_documented(TEST4, TEST4_SECTION, TEST4_SOURCES)
+    assert actual == documented
 
 
 def test_fourth_set_texts_are_verbatim_in_the_sources(shared_data: Path) -> None:
@@ -361,26 +371,25 @@ DEV_SECTION = "## Development set"
 DEV_SOURCES = ("cfr27", "eu-com", "us-pl", "gdpr", "hipaa160")
 
 
-def test_development_set_units_are_well_formed() -> None:
-    dev = load_units(DEV)
-    assert [u["id"] for u in dev if not u["id"].startswith("dev-")] == []
-    ids = Counter(u["id"] for u in load_units() + load_units(HELDOUT) + load_units(TEST) + load_units(TEST4) + dev)
-    assert [i for i, n in ids.items() if n > 1] == []
-    errors = {u["id"]: unit_errors(u, DEV_SOURCES) for u in dev}
-    assert {i: e for i, e in errors.items() if e} == {}
-
-
-def test_development_set_shares_nothing_with_the_other_sets() -> None:
+def test_development_set_is_well_formed_and_shares_nothing_with_the_other_sets() -> None:
     # what is tuned on it must not reach the test sets: no shared text and no shared article or section
-    dev = load_units(DEV)
-    assert (gold_overlap(dev, load_units(), "gold.jsonl") + gold_overlap(dev, load_units(HELDOUT), "heldout.jsonl")
-            + gold_overlap(dev, load_units(TEST), "test.jsonl") + gold_overlap(dev, load_units(TEST4), "test4.jsonl")) == []
+    assert later_set_problems(DEV, "dev-", DEV_SOURCES, (GOLD, HELDOUT, TEST, TEST4)) == NO_PROBLEMS
 
 
 def test_development_set_counts_are_as_documented() -> None:
-    documented = documented_counts(DEV_SECTION, DEV_SOURCES)
-    assert set(documented) == {*DEV_SOURCES, "total"}, "GUIDELINES.md development set counts table is missing rows"
-    assert actual_counts(load_units(DEV), DEV_SOURCES) == documented
+    actual, documented = counts_as_documented(DEV, DEV_SECTION, DEV_SOURCES)
+    assert actual == documented
+
+
+def test_later_set_check_catches_leaks(tmp_path: Path) -> None:
+    # the check must be able to fail: a unit copied from the final test set, and one without the prefix
+    copied = dict(load_units(TEST)[0], id="dev-copy")
+    stray = dict(load_units(DEV)[0], id="stray-1", text="A party shall act.", provision="section 999(a)")
+    path = tmp_path / "dev.jsonl"
+    path.write_text("".join(json.dumps(u) + "\n" for u in (copied, stray)), encoding="utf-8")
+    problems = later_set_problems(path, "dev-", (*DEV_SOURCES, *TEST_SOURCES), (TEST,))
+    assert problems["prefix"] == ["stray-1"]
+    assert problems["overlap"][0] == "dev-copy: text is in test.jsonl"
 
 
 def test_development_set_texts_are_verbatim_in_the_sources(shared_data: Path) -> None:
