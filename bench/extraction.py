@@ -378,9 +378,9 @@ def rule_modality(statement: Any, correlatives: bool = False) -> str | None:
     from counts as that duty instead of as a permission (DAPRECO's way of writing rights)."""
     if getattr(statement, "kind", None) != "rule" or getattr(statement, "negated_requirement", False):
         return None
-    if getattr(statement, "correlative", False) != correlatives and (
-        getattr(statement, "correlative", False) or getattr(statement, "counterparty", None) is not None
-    ):
+    derived = getattr(statement, "correlative", False)
+    claim_right = getattr(statement, "counterparty", None) is not None
+    if (derived and not correlatives) or (claim_right and correlatives):
         return None
     modality = getattr(statement, "modality", None)
     return modality if modality in MODALITIES else None
@@ -860,8 +860,8 @@ def run_dapreco(args: argparse.Namespace, predict: Predictor, errors: list[str])
         predicted: dict[str, set[str]] = {eid: set() for eid in joined}
         as_duties: dict[str, set[str]] = {eid: set() for eid in joined}
         for eid, found in zip(owners, statements):
-            predicted[eid] |= {rule_modality(s) for s in found if rule_modality(s)}
-            as_duties[eid] |= {rule_modality(s, correlatives=True) for s in found if rule_modality(s, correlatives=True)}
+            predicted[eid] |= {m for s in found if (m := rule_modality(s))}
+            as_duties[eid] |= {m for s in found if (m := rule_modality(s, correlatives=True))}
         items = [(dapreco["provisions"][eid], predicted[eid]) for eid in joined]
         results[parser] = {"timing": timing, "provision_level": multilabel_scores(items),
                            # claim rights read as their correlative duties, as DAPRECO writes them
@@ -903,24 +903,12 @@ def gold_group(unit: dict[str, Any]) -> str:
     return f"{unit.get('source')}|{match.group(1) if match else provision}"
 
 
-def run_heldout(args: argparse.Namespace, predict: Predictor, errors: list[str]) -> dict[str, Any]:
-    """The gold metrics on the second set (see GUIDELINES.md for how it was used)."""
-    return run_gold(argparse.Namespace(**{**vars(args), "gold": args.heldout}), predict, errors)
-
-
-def run_test(args: argparse.Namespace, predict: Predictor, errors: list[str]) -> dict[str, Any]:
-    """The gold metrics on the final test set, annotated last and never tuned on."""
-    return run_gold(argparse.Namespace(**{**vars(args), "gold": args.test}), predict, errors)
-
-
-def run_dev(args: argparse.Namespace, predict: Predictor, errors: list[str]) -> dict[str, Any]:
-    """The gold metrics on the development set, made after the test sets to tune on."""
-    return run_gold(argparse.Namespace(**{**vars(args), "gold": args.dev}), predict, errors)
-
-
-def run_test4(args: argparse.Namespace, predict: Predictor, errors: list[str]) -> dict[str, Any]:
-    """The gold metrics on the fourth set, annotated after the other three and never tuned on."""
-    return run_gold(argparse.Namespace(**{**vars(args), "gold": args.test4}), predict, errors)
+def run_gold_set(option: str) -> Callable[[argparse.Namespace, Predictor, list[str]], dict[str, Any]]:
+    """The gold metrics on the set that ``--<option>`` names (heldout, dev, test, test4: GUIDELINES.md
+    says how each was made and used)."""
+    def run(args: argparse.Namespace, predict: Predictor, errors: list[str]) -> dict[str, Any]:
+        return run_gold(argparse.Namespace(**{**vars(args), "gold": getattr(args, option)}), predict, errors)
+    return run
 
 
 def run_gold(args: argparse.Namespace, predict: Predictor, errors: list[str]) -> dict[str, Any]:
@@ -1013,8 +1001,8 @@ def main(argv: list[str] | None = None) -> int:
         "settings": {"quick": args.quick, "datasets": args.only, "parsers": args.parsers, "predictor": args.predictor,
                      "data": str(args.data), "gold": str(args.gold), "span_match_f1": SPAN_MATCH_F1},
     }
-    runners = {"lexdemod": run_lexdemod, "dapreco": run_dapreco, "gold": run_gold, "heldout": run_heldout, "test": run_test,
-               "test4": run_test4, "dev": run_dev}
+    runners = {"lexdemod": run_lexdemod, "dapreco": run_dapreco, "gold": run_gold,
+               **{name: run_gold_set(name) for name in ("heldout", "dev", "test", "test4")}}
     start = time.perf_counter()
     for name in DATASETS:
         if name in args.only:

@@ -77,6 +77,18 @@ class SourceDocument:
     def block_text(self, block: Block) -> str:
         return self.text[block.start : block.end]
 
+    def lead_in_text(self, block: Block) -> str | None:
+        """The text of the block that introduces ``block`` (a list item's lead-in), if any."""
+        return None if block.lead_in is None else self.block_text(self.blocks[block.lead_in])
+
+    def provision_lead_in(self, provision_id: str) -> str | None:
+        """The lead-in of a provision's first block: "Personal data shall be:" for "Article 5(1)(a)"."""
+        return self.lead_in_text(next(block for block in self.blocks if block.provision == provision_id))
+
+    def provision_texts(self, provision_id: str) -> list[str]:
+        """The texts of the blocks of one provision, in document order."""
+        return [self.block_text(block) for block in self.blocks if block.provision == provision_id]
+
     def provision(self, provision_id: str) -> Provision | None:
         return self._by_id().get(provision_id)
 

@@ -222,10 +222,11 @@ def item_statements(sent, base: int, lead: "Frame | PartyLeadIn | None", lead_in
     (``lead_in_reading``): a rule to complete, a party to bear the item's rules, or nothing; the
     items of a conditional lead-in ("if one of the following applies:") are conditions, not rules.
     ``first`` is False for the item's later sentences, which are no part of the lead-in's condition."""
-    if not first and lead_in_text and (isinstance(lead, Frame) and lead.item_role is not None or lead is None and conditional_lead_in(lead_in_text)):
+    bare_condition = lead is None and bool(lead_in_text) and conditional_lead_in(lead_in_text)
+    if not first and (bare_condition or isinstance(lead, Frame) and lead.item_role is not None):
         # "(c) it would involve disproportionate effort. In such a case, there shall instead be a public communication"
         return sentence_statements(sent, base, None)
-    if lead is None and lead_in_text and conditional_lead_in(lead_in_text):
+    if bare_condition:
         return []
     if isinstance(lead, PartyLeadIn):
         statements = sentence_statements(sent, base, None)
@@ -845,9 +846,6 @@ def _is_right(head) -> bool:
     return head.lemma_ == "have" and any(c.dep_ == "dobj" and c.lemma_ == "right" for c in head.children)
 
 
-CLAIM_VERBS = {"obtain", "receive", "get"}  # "the right to obtain from the controller X": X is owed
-
-
 def _counterparty(verb) -> str | None:
     """Whom a right to ``verb`` is held against, when it is a right to what another party does: the
     "from" of obtain/receive, the agent of a passive ("to be informed by"), or "" when the text names
@@ -871,8 +869,7 @@ def correlative_duties(statements: list[Statement]) -> list[Statement]:
     right to obtain from the controller the erasure of personal data" -> the controller shall erase
     personal data. Marked ``correlative``: the text states the right, not the duty. A duty the text
     states itself ("... and the controller shall have the obligation to erase") is not repeated."""
-    stated = {(s.bearer, s.action) for s in statements if s.modality == "obligation" and not s.correlative}
-    stated_actions = {action for _, action in stated}
+    stated_actions = {s.action for s in statements if s.modality == "obligation" and not s.correlative}
     duties = []
     for right in statements:
         if right.modality != "permission" or right.counterparty is None:
@@ -893,7 +890,7 @@ def correlative_duties(statements: list[Statement]) -> list[Statement]:
         duties.append(Statement(
             kind="rule", sentence=right.sentence, modality="obligation", bearer=right.counterparty or None,
             action=action, object=thing, conditions=list(right.conditions), exceptions=list(right.exceptions),
-            references=list(right.references), thresholds=list(right.thresholds), lead_in=right.lead_in, correlative=True,
+            references=list(right.references), thresholds=list(right.thresholds), lead_in=right.lead_in,
             correlative_of=right,
         ))
     return duties
@@ -1066,13 +1063,13 @@ def infer_bearers(statements: list[Statement], groups: list[str]) -> int:
 
     # Duties and permissions are counted apart: the data subject who "shall have the right" is not
     # who must erase the data; a passive duty goes to the article's duty-bearer.
-    per_group: dict[tuple, Counter] = {}
-    per_document: dict[tuple, Counter] = {}
+    # Counts per (scope, kind), the scope a group ("document|section") or a whole document.
+    counted: dict[tuple[str, str], Counter] = {}
     for statement, group in zip(statements, groups):
         if statement.kind == "rule" and statement.modality and statement.bearer and not statement.bearer_inferred:
             kind = _deontic_kind(statement)
-            per_group.setdefault((group, kind), Counter())[statement.bearer] += 1
-            per_document.setdefault((group.split("|", 1)[0], kind), Counter())[statement.bearer] += 1
+            for scope in dict.fromkeys((group, group.split("|", 1)[0])):  # a group may be a whole document
+                counted.setdefault((scope, kind), Counter())[statement.bearer] += 1
     filled = 0
     last: dict[str, str] = {}  # the latest explicit bearer of each group, in text order
     for statement, group in zip(statements, groups):
@@ -1083,23 +1080,18 @@ def infer_bearers(statements: list[Statement], groups: list[str]) -> int:
             continue
         if statement.bearer:
             continue
-        kind = _deontic_kind(statement)
+        kind, other = _deontic_kind(statement), _OTHER_KIND[_deontic_kind(statement)]
         document = group.split("|", 1)[0]
         if statement.correlative:
-            # the duty a right implies is owed by a duty-bearer of the article, never by the right's holder
-            counts = per_group.get((group, kind)) or per_document.get((document, kind))
+            # the duty a right implies is owed by a duty-bearer, never by the right's holder
+            order = [(group, kind), (document, kind)]
         elif kind == "duty":
             # an article's right-holders seldom bear its passive duties: the document's duty-bearers first
-            counts = (
-                per_group.get((group, kind)) or per_document.get((document, kind))
-                or per_group.get((group, _OTHER_KIND[kind])) or per_document.get((document, _OTHER_KIND[kind]))
-            )
+            order = [(group, kind), (document, kind), (group, other), (document, other)]
         else:
             # but an article's duty-bearer often holds its passive permissions ("the information may be provided orally")
-            counts = (
-                per_group.get((group, kind)) or per_group.get((group, _OTHER_KIND[kind]))
-                or per_document.get((document, kind)) or per_document.get((document, _OTHER_KIND[kind]))
-            )
+            order = [(group, kind), (group, other), (document, kind), (document, other)]
+        counts = next((counted[key] for key in order if key in counted), None)
         if statement.bearer_pronoun and group in last:
             # "They shall determine ...": the party just named
             statement.bearer = last[group]
@@ -1341,8 +1333,10 @@ def _direct_object(verb):
 
 # "be accompanied by the forms", "be supported by evidence": "by" names a thing, not an agent
 INSTRUMENT_VERBS = {"accompany", "support", "include", "cover", "follow", "precede", "supplement", "replace", "substantiate"}
+# "the right to obtain from the controller X": X is owed by the controller
+CLAIM_VERBS = {"obtain", "receive", "get"}
 # "obtain from the controller the erasure": with these verbs "from" names the source, not the object
-RECEIVING_VERBS = {"obtain", "receive", "get", "request", "claim", "recover", "seek", "demand", "collect"}
+RECEIVING_VERBS = CLAIM_VERBS | {"request", "claim", "recover", "seek", "demand", "collect"}
 # Prepositions that introduce what a verb acts on when it has no direct object ...
 OBJECT_PREPOSITIONS = {"to", "on", "with", "against", "from", "for", "into", "upon"}
 # ... unless the noun names a circumstance rather than a thing acted on.
@@ -1514,9 +1508,12 @@ def _label(token) -> str:
             # joined as written: "court or other government entity or official", "importer, manufacturer, or dealer"
             between = [t.lower_ for t in token.doc[before.i + 1 : after.left_edge.i] if t.dep_ in ("cc", "punct")]
             word = next((w for w in between if w in ("and", "or", "nor")), None)
-            separator = (", " if "," in between else " ") + (f"{word} " if word else "") if word or "," in between else ", "
-            if after is conjuncts[-1] and word is None and "," in between:
+            if word:
+                separator = (", " if "," in between else " ") + f"{word} "
+            elif after is conjuncts[-1] and "," in between:
                 separator = f" {cc} "  # "controller, processor and representative": the last one takes the list's word
+            else:
+                separator = ", "
             label += separator + _noun_words(after)
     else:
         label = parts[0]

@@ -125,7 +125,7 @@ def extract_document(document: SourceDocument, nlp) -> tuple[list[tuple[Statemen
         if doc is None:
             continue  # recitals and citations explain the law; they bind no one
         lead = frames.get(block.lead_in) if block.lead_in is not None else None
-        lead_text = document.block_text(document.blocks[block.lead_in]) if block.lead_in is not None else None
+        lead_text = document.lead_in_text(block)
         sents = list(doc.sents)
         for position, sent in enumerate(sents):
             if index in distributed and position == len(sents) - 1:

@@ -59,5 +59,9 @@ class Statement:
     # A claim right ("the right to obtain from the controller the erasure of ..."): whom it is held
     # against ("controller"; "" when the text names no one). Such a right gives a correlative duty.
     counterparty: str | None = None
-    correlative: bool = False  # a duty derived from a claim right, not stated by the text itself
     correlative_of: "Statement | None" = field(default=None, repr=False, compare=False)  # that right
+
+    @property
+    def correlative(self) -> bool:
+        """A duty derived from a claim right (``correlative_of``), not stated by the text itself."""
+        return self.correlative_of is not None

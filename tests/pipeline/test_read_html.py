@@ -25,15 +25,6 @@ def read(name: str) -> SourceDocument:
     return read_html(path, path.read_bytes())
 
 
-def blocks_of(document: SourceDocument, provision_id: str) -> list[str]:
-    return [document.block_text(block) for block in document.blocks if block.provision == provision_id]
-
-
-def lead_in_text(document: SourceDocument, provision_id: str) -> str | None:
-    block = next(block for block in document.blocks if block.provision == provision_id)
-    return None if block.lead_in is None else document.block_text(document.blocks[block.lead_in])
-
-
 def check_offsets(document: SourceDocument) -> None:
     """Every block is normalised text inside its provision; every provision inside its parent."""
     by_id = {provision.id: provision for provision in document.provisions}
@@ -81,7 +72,7 @@ def test_ecfr_structure_ids_kinds_labels_and_titles(excerpt):
 def test_ecfr_paragraph_heading_is_the_title_and_not_in_the_block(excerpt):
     standard = excerpt.provision("164.502(a)")
     assert (standard.kind, standard.label, standard.title, standard.parent) == ("paragraph", "(a)", "Standard.", "164.502")
-    assert blocks_of(excerpt, "164.502(a)") == [
+    assert excerpt.provision_texts("164.502(a)") == [
         "A covered entity or business associate may not use or disclose protected health information, except as "
         "permitted or required by this subpart or by subpart C of part 160 of this subchapter."
     ]
@@ -90,40 +81,40 @@ def test_ecfr_paragraph_heading_is_the_title_and_not_in_the_block(excerpt):
     # a dash joining heading and text does not start the block
     minimum = excerpt.provision("164.502(b)")
     assert minimum.title == "Standard: Minimum necessary"
-    assert blocks_of(excerpt, "164.502(b)")[0].startswith("Minimum necessary applies. When using or disclosing")
+    assert excerpt.provision_texts("164.502(b)")[0].startswith("Minimum necessary applies. When using or disclosing")
     # a heading with nothing after it but a dash is a title and no block
     assert excerpt.provision("164.502(c)").title == "Implementation specifications"
-    assert blocks_of(excerpt, "164.502(c)") == []
+    assert excerpt.provision_texts("164.502(c)") == []
 
 
 def test_ecfr_nesting_and_lead_ins(excerpt):
     item = excerpt.provision("164.502(a)(1)(i)")
     assert (item.label, item.title, item.parent) == ("(i)", None, "164.502(a)(1)")
     assert excerpt.provision("164.502(a)(1)").parent == "164.502(a)"
-    assert blocks_of(excerpt, "164.502(a)(1)") == [
+    assert excerpt.provision_texts("164.502(a)(1)") == [
         "A covered entity is permitted to use or disclose protected health information as follows:"
     ]
-    assert blocks_of(excerpt, "164.502(a)(1)(i)") == ["To the individual;"]
+    assert excerpt.provision_texts("164.502(a)(1)(i)") == ["To the individual;"]
     assert "\n(i) To the individual;\n" in excerpt.text  # the label is printed, outside the block
     for provision_id in ("164.502(a)(1)(i)", "164.502(a)(1)(ii)"):
-        assert lead_in_text(excerpt, provision_id).endswith("as follows:")
-    assert lead_in_text(excerpt, "164.502(b)(2)(i)") == "This requirement does not apply to:"
-    assert lead_in_text(excerpt, "164.502(a)") is None
+        assert excerpt.provision_lead_in(provision_id).endswith("as follows:")
+    assert excerpt.provision_lead_in("164.502(b)(2)(i)") == "This requirement does not apply to:"
+    assert excerpt.provision_lead_in("164.502(a)") is None
     # an extract quoted by its paragraph is a block of it, introduced by the paragraph's sentence
-    header = blocks_of(excerpt, "164.502(c)(1)")
+    header = excerpt.provision_texts("164.502(c)(1)")
     assert header[1].startswith("“THIS NOTICE DESCRIBES")
-    assert lead_in_text(excerpt, "164.502(c)(1)") is None
+    assert excerpt.provision_lead_in("164.502(c)(1)") is None
 
 
 def test_ecfr_definitions_keep_their_term_in_the_sentence(excerpt):
     common = excerpt.provision("164.103(Common control)")  # id URL-decoded
     assert (common.kind, common.label, common.title, common.parent) == ("definition", None, None, "164.103")
-    assert blocks_of(excerpt, "164.103(Common control)")[0].startswith("Common control exists if an entity has the power")
-    assert lead_in_text(excerpt, "164.103(Hybrid entity)(1)") == "Hybrid entity means a single legal entity:"
+    assert excerpt.provision_texts("164.103(Common control)")[0].startswith("Common control exists if an entity has the power")
+    assert excerpt.provision_lead_in("164.103(Hybrid entity)(1)") == "Hybrid entity means a single legal entity:"
     # "(3) Financial remuneration means ...": the heading is the sentence's subject, so it stays
     remuneration = excerpt.provision("164.501(Marketing)(3)")
     assert (remuneration.label, remuneration.title) == ("(3)", None)
-    assert blocks_of(excerpt, "164.501(Marketing)(3)")[0].startswith("Financial remuneration means direct or indirect")
+    assert excerpt.provision_texts("164.501(Marketing)(3)")[0].startswith("Financial remuneration means direct or indirect")
 
 
 def test_ecfr_page_shell_and_notes_are_not_text(excerpt):
@@ -152,10 +143,10 @@ def test_ecfr_sibling_paragraphs_nest_by_indent():
     # eCFR's wrong id for the first item of "Business associate" does not break the tree
     assert document.provision("160.103(ANSI)(1)").parent == "160.103(Business associate)"
     assert document.provision("160.103(Business associate)(1)(i)").parent == "160.103(ANSI)(1)"
-    assert lead_in_text(document, "160.103(Business associate)(1)(i)").endswith("a person who:")
+    assert document.provision_lead_in("160.103(Business associate)(1)(i)").endswith("a person who:")
     assert document.provision("160.103(Business associate)(3)").parent == "160.103(Business associate)"
-    assert blocks_of(document, "160.103(Business associate)(3)") == ["Business associate includes:"]
-    penalty = blocks_of(document, "160.103(Civil money penalty or penalty)")
+    assert document.provision_texts("160.103(Business associate)(3)") == ["Business associate includes:"]
+    penalty = document.provision_texts("160.103(Civil money penalty or penalty)")
     assert penalty == ["Civil money penalty or penalty means the amount determined under § 160.404 of this part "
                        "and includes the plural of these terms."]
     assert "78 FR 5687" not in document.text
@@ -184,7 +175,7 @@ def test_generic_headings_open_provisions_by_level(generic):
     assert generic.provision("3.4").title == "Final provisions"
     assert generic.provision("article-7").title == "Accountability"  # an anchor id on its section
     assert generic.provision("Article 9").parent == "acme-data-protection-code"  # <article><header> is kept
-    assert blocks_of(generic, "Article 1") == ["This code covers personal data processed by Acme.",
+    assert generic.provision_texts("Article 1") == ["This code covers personal data processed by Acme.",
                                                "Unclosed paragraph two."]
 
 
@@ -193,21 +184,21 @@ def test_generic_list_items_are_points_with_lead_ins(generic):
     assert ids[:5] == ["Article 2(a)", "Article 2(b)", "Article 2(b)(1)", "Article 2(b)(5)", "Article 2(c)"]
     assert generic.provision("Article 2(b)(5)").parent == "Article 2(b)"  # <li value="5">
     assert generic.provision("Article 2(a)").label == "(a)"  # <ol type="a">
-    assert blocks_of(generic, "Article 2(a)") == ["processed lawfully, fairly and in a transparent manner;"]
+    assert generic.provision_texts("Article 2(a)") == ["processed lawfully, fairly and in a transparent manner;"]
     for item in ("Article 2(a)", "Article 2(b)", "Article 2(c)"):
-        assert lead_in_text(generic, item) == "Personal data shall be:"
-    assert lead_in_text(generic, "Article 2(b)(1)") == "collected for specified purposes, which include:"
+        assert generic.provision_lead_in(item) == "Personal data shall be:"
+    assert generic.provision_lead_in("Article 2(b)(1)") == "collected for specified purposes, which include:"
     # printed labels in a <ul> are taken as labels, not left in the block
     assert generic.provision("§ 12(a)").label == "(a)"
-    assert blocks_of(generic, "§ 12(b)") == ["Approval must be written."]
+    assert generic.provision_texts("§ 12(b)") == ["Approval must be written."]
     # a table row whose first cell is a label is a point too
-    assert blocks_of(generic, "definitions-and-terms(1)") == ["Managers shall approve transfers."]
+    assert generic.provision_texts("definitions-and-terms(1)") == ["Managers shall approve transfers."]
 
 
 def test_generic_blocks_breaks_and_skipped_content(generic):
-    assert blocks_of(generic, "Section 2.1") == [
+    assert generic.provision_texts("Section 2.1") == [
         "Records must be deleted after five years.", "First part of a loose text", "Second part of it"]
-    assert blocks_of(generic, "definitions-and-terms") == [
+    assert generic.provision_texts("definitions-and-terms") == [
         "Employee", "a person employed by Acme.", "Retention periods", "Data | Period", "Invoices | 7 years"]
     for word in ("HEADERWORD", "NAVWORD", "NOSCRIPTWORD", "TEMPLATEWORD", "COMMENTWORD", "SCRIPTWORD",
                  "STYLEWORD", "FOOTERWORD", "Article 99"):
@@ -222,15 +213,15 @@ def test_generic_page_reads_its_main_and_takes_the_h1_as_title():
     assert document.title == "Staff Rules"
     assert "Menu text" not in document.text
     assert [p.id for p in document.provisions] == ["staff-rules", "Rule 4", "Rule 4(3)", "Rule 4(4)"]
-    assert lead_in_text(document, "Rule 4(4)") == "Staff must request leave as follows:"
+    assert document.provision_lead_in("Rule 4(4)") == "Staff must request leave as follows:"
 
 
 def test_section_divs_without_ecfr_markup_are_read_as_a_generic_page():
     data = (b"<html><body><p>Intro before the sections.</p><div class='section' id='1.2'>"
             b"<h2>Article 3 Duties</h2><p>Staff shall report incidents.</p></div></body></html>")
     document = read_html(Path("plain.html"), data)
-    assert blocks_of(document, "") == ["Intro before the sections."]  # text outside any provision
-    assert blocks_of(document, "Article 3") == ["Staff shall report incidents."]
+    assert document.provision_texts("") == ["Intro before the sections."]  # text outside any provision
+    assert document.provision_texts("Article 3") == ["Staff shall report incidents."]
     assert "jurisdiction" not in document.metadata
 
 
@@ -255,7 +246,7 @@ def test_reading_twice_gives_the_same_document():
 def test_declared_windows_1252_is_decoded():
     document = read("windows-1252.html")
     assert document.title == "Café règles"
-    assert blocks_of(document, "§ 3") == ["Le café doesn’t store “personal data” – ever."]
+    assert document.provision_texts("§ 3") == ["Le café doesn’t store “personal data” – ever."]
 
 
 def test_xml_declared_iso_8859_1_reads_as_browsers_do():
@@ -346,10 +337,10 @@ def test_hipaa_164_502(hipaa_pages):
     document, _ = hipaa_pages["164"]
     standard = document.provision("164.502(a)")
     assert standard.title == "Standard." and standard.parent == "164.502"
-    assert blocks_of(document, "164.502(a)")[0].startswith(
+    assert document.provision_texts("164.502(a)")[0].startswith(
         "A covered entity or business associate may not use or disclose protected health information")
-    assert blocks_of(document, "164.502(a)(1)")[-1].endswith("as follows:")
-    assert lead_in_text(document, "164.502(a)(1)(i)").endswith("as follows:")
+    assert document.provision_texts("164.502(a)(1)")[-1].endswith("as follows:")
+    assert document.provision_lead_in("164.502(a)(1)(i)").endswith("as follows:")
     assert document.provision("164.502").parent == "Part 164 Subpart E"
     assert document.provision("Part 164 Subpart E").parent == "Part 164"
     assert document.provision("Appendix A to Subpart C of Part 164").kind == "appendix"
@@ -359,4 +350,4 @@ def test_hipaa_160_103_definitions(hipaa_pages):
     document, _ = hipaa_pages["160"]
     assert document.provision("160.103(Business associate)(1)(ii)").parent == "160.103(ANSI)(1)"
     assert document.provision("160.103(Business associate)(4)(i)").parent == "160.103(Business associate)(4)"
-    assert blocks_of(document, "160.103(Act)") == ["Act means the Social Security Act."]
+    assert document.provision_texts("160.103(Act)") == ["Act means the Social Security Act."]

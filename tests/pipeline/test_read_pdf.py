@@ -22,10 +22,6 @@ def read(path: Path, data: bytes | None = None) -> SourceDocument:
     return read_pdf(path, path.read_bytes() if data is None else data)
 
 
-def blocks_of(doc: SourceDocument, provision_id: str) -> list[str]:
-    return [doc.block_text(b) for b in doc.blocks if b.provision == provision_id]
-
-
 def refusal(path: Path, data: bytes) -> str:
     with pytest.raises(DocumentError) as caught:
         read_pdf(path, data)
@@ -58,16 +54,16 @@ def test_pdf_articles_become_provisions_with_citation_ids():
 
 def test_pdf_wrapped_lines_join_and_paragraphs_split_at_the_gap():
     doc = read(ARTICLES)
-    assert blocks_of(doc, "Article 1(1)") == [
+    assert doc.provision_texts("Article 1(1)") == [
         "This Regulation lays down rules for the handling of customer data by the staff of the company "
         "and by every contractor who processes such data on its behalf."
     ]
-    assert blocks_of(doc, "Article 2(1)(b)") == [
+    assert doc.provision_texts("Article 2(1)(b)") == [
         "collected for specified purposes and not further processed in a manner that is incompatible "
         "with those purposes; and"
     ]
     # two unnumbered paragraphs, one line each: the space between them separates the blocks
-    assert blocks_of(doc, "Article 3") == [
+    assert doc.provision_texts("Article 3") == [
         "Staff must lock their screens when they leave their desks.",
         "Passwords must never be shared with anyone, including the IT department.",
     ]
@@ -79,7 +75,7 @@ def test_pdf_lead_ins():
     doc = read(ARTICLES)
     for point in ("Article 2(1)(a)", "Article 2(1)(b)", "Article 2(1)(c)"):
         block = next(b for b in doc.blocks if b.provision == point)
-        assert doc.block_text(doc.blocks[block.lead_in]) == "Customer data shall be:"
+        assert doc.lead_in_text(block) == "Customer data shall be:"
 
 
 def test_pdf_running_headers_footers_and_page_numbers_are_dropped():
@@ -92,7 +88,7 @@ def test_pdf_running_headers_footers_and_page_numbers_are_dropped():
 def test_pdf_encrypted_with_empty_password_is_read():
     doc = read(DATA / "encrypted-open.pdf")
     assert [p.id for p in doc.provisions] == ["Article 1", "Article 1(1)"]
-    assert blocks_of(doc, "Article 1(1)") == ["Staff must lock their screens."]
+    assert doc.provision_texts("Article 1(1)") == ["Staff must lock their screens."]
 
 
 def test_pdf_with_a_password_is_refused():

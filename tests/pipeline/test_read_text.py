@@ -26,15 +26,6 @@ def read(path: Path) -> SourceDocument:
     return reader(path, path.read_bytes())
 
 
-def blocks_of(doc: SourceDocument, provision_id: str) -> list[str]:
-    return [doc.block_text(b) for b in doc.blocks if b.provision == provision_id]
-
-
-def lead_in_of(doc: SourceDocument, provision_id: str) -> str | None:
-    block = next(b for b in doc.blocks if b.provision == provision_id)
-    return None if block.lead_in is None else doc.block_text(doc.blocks[block.lead_in])
-
-
 def tree(doc: SourceDocument) -> list[tuple[str, str | None]]:
     return [(p.id, p.parent) for p in doc.provisions]
 
@@ -92,34 +83,34 @@ def test_plain_text_articles_paragraphs_and_points_get_citation_ids():
 
 def test_plain_text_wrapped_lines_join_into_one_block():
     doc = read(DATA / "regulation.txt")
-    assert blocks_of(doc, "Article 1(1)") == [
+    assert doc.provision_texts("Article 1(1)") == [
         "This Regulation lays down rules for the handling of customer data by the staff of the company."
     ]
     # "(a) of Article 1." starts a line but carries on the sentence before it: not a point
-    assert blocks_of(doc, "Article 2(1)(c)") == [
+    assert doc.provision_texts("Article 2(1)(c)") == [
         "kept no longer than necessary, as referred to in point (a) of Article 1."
     ]
 
 
 def test_plain_text_unnumbered_paragraph_after_points_belongs_to_the_numbered_paragraph():
     doc = read(DATA / "regulation.txt")
-    assert blocks_of(doc, "Article 2(1)") == ["Customer data shall be:", "Point (c) does not apply to archives."]
+    assert doc.provision_texts("Article 2(1)") == ["Customer data shall be:", "Point (c) does not apply to archives."]
 
 
 def test_plain_text_lead_ins_link_points_to_the_colon_block():
     doc = read(DATA / "regulation.txt")
     for point in ("Article 2(1)(a)", "Article 2(1)(b)", "Article 2(1)(c)"):
-        assert lead_in_of(doc, point) == "Customer data shall be:"
-    assert lead_in_of(doc, "Article 2(2)(a)(i)") == "the purposes, which shall be:"
-    assert lead_in_of(doc, "Article 3(i)") == "Staff shall:"
-    assert lead_in_of(doc, "Article 1(2)") is None
+        assert doc.provision_lead_in(point) == "Customer data shall be:"
+    assert doc.provision_lead_in("Article 2(2)(a)(i)") == "the purposes, which shall be:"
+    assert doc.provision_lead_in("Article 3(i)") == "Staff shall:"
+    assert doc.provision_lead_in("Article 1(2)") is None
 
 
 def test_roman_or_letter_is_decided_by_the_previous_sibling():
     doc = read(DATA / "regulation.txt")
     # "(i)" after "(h)" is the ninth point; "(i)" under "(a) ...:" starts roman numbering
     assert doc.provision("Article 3(i)").parent == "Article 3"
-    assert blocks_of(doc, "Article 3(i)") == ["return badges on leaving."]
+    assert doc.provision_texts("Article 3(i)") == ["return badges on leaving."]
     assert doc.provision("Article 2(2)(a)(ii)").parent == "Article 2(2)(a)"
 
 
@@ -141,8 +132,8 @@ def test_plain_text_cfr_sections_and_paragraph_levels():
     section = doc.provision("164.502")
     assert section.label == "§ 164.502"
     assert section.title == "Uses and disclosures of protected health information: General rules."
-    assert blocks_of(doc, "164.502(b)") == ["Standard: Minimum necessary."]
-    assert lead_in_of(doc, "164.502(a)(1)(i)").endswith("as follows:")
+    assert doc.provision_texts("164.502(b)") == ["Standard: Minimum necessary."]
+    assert doc.provision_lead_in("164.502(a)(1)(i)").endswith("as follows:")
 
 
 def test_plain_text_numbered_headings_and_dotted_numbers():
@@ -161,12 +152,12 @@ def test_plain_text_numbered_headings_and_dotted_numbers():
     ]
     intro = doc.provision("1")
     assert (intro.kind, intro.label, intro.title) == ("section", "1.", "Introduction")
-    assert blocks_of(doc, "1") == [
+    assert doc.provision_texts("1") == [
         "This Code applies to all employees and contractors of Acme.",
         "We expect everyone to read it.",
     ]
     assert doc.provision("2.2(a)").label == "a)"
-    assert lead_in_of(doc, "2.2(b)") == "Employees shall report any gift to their manager:"
+    assert doc.provision_lead_in("2.2(b)") == "Employees shall report any gift to their manager:"
     check_offsets(doc)
 
 
@@ -210,22 +201,22 @@ def test_markdown_headings_lists_and_lead_ins():
     assert (article.kind, article.label, article.title) == ("article", "Article 5", "Handling of data")
     assert doc.provision("scope").title == "Scope"
     # an indented paragraph after the points stays in the numbered paragraph
-    assert blocks_of(doc, "Article 5(1)") == ["Personal data shall be:", "Point (b) does not apply to paper files."]
+    assert doc.provision_texts("Article 5(1)") == ["Personal data shall be:", "Point (b) does not apply to paper files."]
     for point in ("Article 5(1)(a)", "Article 5(1)(b)"):
-        assert lead_in_of(doc, point) == "Personal data shall be:"
-    assert lead_in_of(doc, "Article 5(2) item 2") == "Staff must:"
-    assert lead_in_of(doc, "exceptions(b)") == "The following are exempt:"
+        assert doc.provision_lead_in(point) == "Personal data shall be:"
+    assert doc.provision_lead_in("Article 5(2) item 2") == "Staff must:"
+    assert doc.provision_lead_in("exceptions(b)") == "The following are exempt:"
     check_offsets(doc)
 
 
 def test_markdown_inline_markup_is_stripped_and_skipped_parts_never_reach_the_text():
     doc = read(DATA / "policy.md")
-    assert blocks_of(doc, "scope") == ["This policy applies to all staff and contractors."]
-    assert blocks_of(doc, "Article 5(1)(a)") == ["processed lawfully and fairly;"]
-    assert blocks_of(doc, "Article 5(1)(b)") == ["kept encrypted at rest."]
-    assert blocks_of(doc, "Article 5(2) item 1") == ["report breaches to the security team;"]
-    assert blocks_of(doc, "Annex I item 1") == ["Security team: security@example.com"]
-    assert blocks_of(doc, "Annex I item 2") == ["Legal team *on call*"]  # escaped stars are text
+    assert doc.provision_texts("scope") == ["This policy applies to all staff and contractors."]
+    assert doc.provision_texts("Article 5(1)(a)") == ["processed lawfully and fairly;"]
+    assert doc.provision_texts("Article 5(1)(b)") == ["kept encrypted at rest."]
+    assert doc.provision_texts("Article 5(2) item 1") == ["report breaches to the security team;"]
+    assert doc.provision_texts("Annex I item 1") == ["Security team: security@example.com"]
+    assert doc.provision_texts("Annex I item 2") == ["Legal team *on call*"]  # escaped stars are text
     for hidden in ("code block", "Article 9", "internal note", "jurisdiction", "Acme Data Policy", "**", "](", "`"):
         assert hidden not in doc.text
 
@@ -247,7 +238,7 @@ def test_markdown_heading_levels_nest_and_numbered_headings(tmp_path):
         ("part-two", None),
     ]
     assert doc.provision("gifts-hospitality").title == "Gifts & Hospitality"
-    assert blocks_of(doc, "1.1") == ["More."]
+    assert doc.provision_texts("1.1") == ["More."]
 
 
 def test_markdown_atx_heading_markup_and_code_spans(tmp_path):
@@ -261,7 +252,7 @@ def test_markdown_atx_heading_markup_and_code_spans(tmp_path):
     doc = read(path)
     section = doc.provision("Section 4")
     assert (section.kind, section.title) == ("section", "Use of sudo")
-    assert blocks_of(doc, "Section 4") == ["Run rm *.tmp *.bak only with approval from the lead."]
+    assert doc.provision_texts("Section 4") == ["Run rm *.tmp *.bak only with approval from the lead."]
 
 
 def test_markdown_numbered_list_marker_inside_a_sentence_is_not_an_item(tmp_path):
@@ -269,7 +260,7 @@ def test_markdown_numbered_list_marker_inside_a_sentence_is_not_an_item(tmp_path
     path.write_text("## Article 2\n\nThe exception in point\n(a) of Article 1 applies.\n", encoding="utf-8")
     doc = read(path)
     assert [p.id for p in doc.provisions] == ["Article 2"]
-    assert blocks_of(doc, "Article 2") == ["The exception in point (a) of Article 1 applies."]
+    assert doc.provision_texts("Article 2") == ["The exception in point (a) of Article 1 applies."]
 
 
 def test_recitals_get_recital_ids(tmp_path):
@@ -306,18 +297,18 @@ def test_gdpr_example_has_article_paragraph_and_point_ids_with_lead_ins():
     ]
     assert doc.provision("Article 5").title == "Principles relating to processing of personal data"
     assert doc.provision("Article 5").parent == "Chapter II"
-    assert blocks_of(doc, "Article 5(1)") == ["Personal data shall be:"]
+    assert doc.provision_texts("Article 5(1)") == ["Personal data shall be:"]
     for letter in "abcdef":
-        assert lead_in_of(doc, f"Article 5(1)({letter})") == "Personal data shall be:"
+        assert doc.provision_lead_in(f"Article 5(1)({letter})") == "Personal data shall be:"
     # the whole regulation: 99 articles, 173 recitals, sections numbered within their chapter
     kinds = [p.kind for p in doc.provisions]
     assert kinds.count("article") == 99 and kinds.count("recital") == 173 and kinds.count("chapter") == 11
     assert doc.provision("Chapter IV Section 1").parent == "Chapter IV"
     assert doc.provision("Article 24").parent == "Chapter IV Section 1"
     assert doc.provision("Article 4(1)").label == "(1)"
-    assert lead_in_of(doc, "Article 4(1)") == "For the purposes of this Regulation:"
+    assert doc.provision_lead_in("Article 4(1)") == "For the purposes of this Regulation:"
     assert doc.provision("Article 53(1) item 1") is not None  # the dashed indents
-    assert blocks_of(doc, "Article 6(1)")[1].startswith("Point (f) of the first subparagraph")
+    assert doc.provision_texts("Article 6(1)")[1].startswith("Point (f) of the first subparagraph")
     assert not [i for i in ids if "~" in i]  # every citation is unique as it stands
     assert len(doc.provisions) == 1060 and len(doc.blocks) == 963
     check_offsets(doc)
@@ -338,14 +329,14 @@ def check_gitlab(doc: SourceDocument) -> None:
     assert top[2:] == ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "X"]
     assert doc.provision("III").title == "FAIR DEALING"
     assert [p.id for p in doc.provisions if p.parent == "III"] == [f"III item {n}" for n in range(1, 6)]
-    assert lead_in_of(doc, "III item 1").endswith("We:")
+    assert doc.provision_lead_in("III item 1").endswith("We:")
     assert doc.provision("use-of-gitlab-property").parent == "IV"
     assert doc.provision("reporting-contacts").parent == "VIII"
     # two bullet lists under VIII: numbering goes on, ids stay unique
     assert [p.id for p in doc.provisions if p.parent == "VIII" and p.kind == "point"] == [
         f"VIII item {n}" for n in range(1, 9)
     ]
-    assert blocks_of(doc, "reporting-contacts item 1") == [
+    assert doc.provision_texts("reporting-contacts item 1") == [
         "Chief Legal Officer – [name and e-mail redacted by the data scout]"
     ]
     for hidden in ("layout:", "{:", "TOC", "**", "](http"):

@@ -105,7 +105,7 @@ def test_akn_list_intro_is_the_lead_in_of_each_point_and_wrap_up_follows_them():
     assert wrap_up > doc.text.index("keep records for ten years.")
     # recitals: "Whereas:" introduces each recital
     (recital,) = [b for b in doc.blocks if b.provision == "recs_1__rec_1"]
-    assert doc.block_text(doc.blocks[recital.lead_in]) == "Whereas:"
+    assert doc.lead_in_text(recital) == "Whereas:"
 
 
 def test_akn_authorial_notes_are_left_out_of_text_headings_and_blocks():
@@ -416,7 +416,7 @@ def test_shared_samples_metadata_and_known_provisions(shared_data):
     article = eu.provision("art_2")
     assert (article.kind, article.label, article.title) == ("article", "Article 2", "Definitions")
     (point,) = [b for b in eu.blocks if b.provision == "art_2__list_1__point_b"]
-    assert eu.block_text(eu.blocks[point.lead_in]) == "For the purpose of this Regulation, the following definitions apply:"
+    assert eu.lead_in_text(point) == "For the purpose of this Regulation, the following definitions apply:"
     assert eu.provision("cmp_1").title == "Explanatory memorandum"
 
     uk_path = samples / "akn/uk_ukpga-2014-27-enacted.akn.xml"
@@ -424,7 +424,7 @@ def test_shared_samples_metadata_and_known_provisions(shared_data):
     assert uk.title == "Data Retention and Investigatory Powers Act 2014"
     assert uk.metadata == {"issued": datetime.date(2014, 7, 17), "jurisdiction": "GB-UKM"}
     (para,) = [b for b in uk.blocks if b.provision == "sec_1__subsec_2__para_a"]
-    assert uk.block_text(uk.blocks[para.lead_in]) == "A retention notice may—"
+    assert uk.lead_in_text(para) == "A retention notice may—"
     assert uk.provision("crossheading-retention-of-relevant-communications-data").kind == "crossheading"
 
     cfr_path = samples / "uslm/CFR-2018-title27-vol3-uslm.xml"
@@ -440,4 +440,4 @@ def test_shared_samples_metadata_and_known_provisions(shared_data):
     section = law.provision("/tV/s503/a")
     assert section.label == "(a)"
     (item,) = [b for b in law.blocks if b.provision == "/tV/s503/a/1"]
-    assert law.block_text(law.blocks[item.lead_in]).endswith("through a reprogramming of funds that:")
+    assert law.lead_in_text(item).endswith("through a reprogramming of funds that:")
